@@ -1,0 +1,231 @@
+package compute
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// Analysis holds every analysis of one checkpoint (SEMANTICS.md section 5, SPEC.md section 5).
+// Matrices are row-major. With E = W_E, P = W_pos, Q, K, V, O the head's weights, U = W_U,
+// x_eos = E[EOS] + P[n] and Pbar = mean of P[0..n-1]:
+type Analysis struct {
+	Epoch int // the checkpoint's epoch
+
+	// The notebook's circuits, from the weights only (no biases):
+	QK         []float64 // [V]    x_eos Q Kᵀ (E[t] + Pbar)ᵀ - x_eos Q Kᵀ x_eosᵀ (not divided by sqrt(d_head))
+	OV         []float64 // [V, V] row t = input token: (E[t] + Pbar) V O U, column = output logit
+	OVCentered []float64 // [V, V] OV[t, x] - OV[t, t]
+	PosQK      []float64 // [n]    x_eos Q Kᵀ (P[p] - Pbar)ᵀ
+	EOSDirect  []float64 // [V]    x_eos U
+	EOSOV      []float64 // [V]    x_eos V O U
+	PosOV      []float64 // [n, V] (P[p] - Pbar) V O U
+
+	// From the whole model, biases included:
+	Margin        []float64 // [V, V] row a, column b: logit of max(a,b) minus the largest other logit for (a, b, EOS); a tie gives 0
+	L2Norm        float64   // sqrt of the sum of squares of every parameter
+	BruteForceAcc float64   // accuracy over all V² inputs
+	CubicBound    float64   // certified lower bound on BruteForceAcc (CubicBound)
+	TrainLoss     float64   // mean loss over the training pairs (the config's log-softmax form)
+	TrainAcc      float64   // accuracy over the training pairs
+	TestLoss      float64   // mean loss over the test pairs
+	TestAcc       float64   // accuracy over the test pairs
+}
+
+// Analyzer computes analyses for one config, reusing its scratch buffers between calls. It is
+// not safe for concurrent use; use one per goroutine.
+type Analyzer struct {
+	dims  Dims
+	log1p bool
+	mask  []bool // [V²] training pairs, index a*V+b
+
+	tables *Tables
+	logits []float64 // [V]
+	attn   []float64 // [n+1]
+	toks   []int     // [n]
+	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
+	pbar   []float64 // [d]
+	ebar   []float64 // [V, d] E[t] + Pbar
+	dp     []float64 // [d] P[p] - Pbar
+	cubic  cubicScratch
+}
+
+// NewAnalyzer returns an analyzer for checkpoints of config c, whose training pairs are
+// mask[a*V+b] (TrainMask(c)).
+func NewAnalyzer(c Config, mask []bool) *Analyzer {
+	m := DimsOf(c)
+	if len(mask) != m.V*m.V {
+		panic(fmt.Sprintf("compute: NewAnalyzer: mask has %d entries, want V² = %d", len(mask), m.V*m.V))
+	}
+	return &Analyzer{
+		dims: m, log1p: c.UseLog1p, mask: mask,
+		tables: NewTables(m), logits: make([]float64, m.V), attn: make([]float64, m.N+1),
+		toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
+		ebar: make([]float64, m.V*m.D), dp: make([]float64, m.D),
+	}
+}
+
+// Analyze computes every analysis of the checkpoint p of config c with training pairs mask
+// (TrainMask(c)). The result's Epoch is 0; the caller sets it.
+func Analyze(p *Params, c Config, mask []bool) *Analysis {
+	return NewAnalyzer(c, mask).Analyze(p)
+}
+
+// Analyze computes every analysis of the checkpoint p, which must have the analyzer's sizes.
+// The result's Epoch is 0; the caller sets it.
+func (az *Analyzer) Analyze(p *Params) *Analysis {
+	if p.Dims != az.dims {
+		panic(fmt.Sprintf("compute: Analyze: checkpoint sizes %+v, analyzer sizes %+v", p.Dims, az.dims))
+	}
+	V, n := az.dims.V, az.dims.N
+	a := &Analysis{
+		QK: make([]float64, V), OV: make([]float64, V*V), OVCentered: make([]float64, V*V),
+		PosQK: make([]float64, n), EOSDirect: make([]float64, V), EOSOV: make([]float64, V),
+		PosOV: make([]float64, n*V), Margin: make([]float64, V*V),
+	}
+	TablesForward(az.tables, p)
+	az.circuits(a, p)
+	az.perInput(a)
+	a.L2Norm = p.L2Norm()
+	a.CubicBound = az.cubic.bound(p, nil)
+	return a
+}
+
+// circuits sets the weights-only analyses of a: QK, OV, OVCentered, PosQK, EOSDirect, EOSOV and
+// PosOV. It reads the tables' X (x_eos) and M (V O U), which hold no bias.
+func (az *Analyzer) circuits(a *Analysis, p *Params) {
+	V, n, d, h := p.V, p.N, p.D, p.H
+	t := az.tables
+	x, M := t.X, t.M // [d], [d, V]
+
+	// kq = Q Kᵀ x_eosᵀ [d]: x_eos Q Kᵀ y = y·kq for any residual y (no b_Q, no scaling)
+	q := make([]float64, h)
+	vecmat(q, x, p.WQ, d, h, 0)
+	matvec(az.kq, p.WK, q, d, h, 0)
+
+	// Pbar = mean_p P[p] over the data positions  [d]
+	clear(az.pbar)
+	for pos := range n {
+		axpy(az.pbar, 1, p.WPos[pos*d:(pos+1)*d])
+	}
+	for i := range az.pbar {
+		az.pbar[i] /= float64(n)
+	}
+
+	// qk[t] = (E[t] + Pbar)·kq - x_eos·kq;  ov = (E + Pbar) M;  ov_centered[t, x] = ov[t, x] - ov[t, t]
+	for tok := range V {
+		row := az.ebar[tok*d : (tok+1)*d]
+		for i := range d {
+			row[i] = p.WE[tok*d+i] + az.pbar[i]
+		}
+	}
+	self := dot(x, az.kq)
+	for tok := range V {
+		a.QK[tok] = dot(az.ebar[tok*d:(tok+1)*d], az.kq) - self
+	}
+	matmul(a.OV, az.ebar, M, V, d, V, 0)
+	for tok := range V {
+		diag := a.OV[tok*V+tok]
+		for j := range V {
+			a.OVCentered[tok*V+j] = a.OV[tok*V+j] - diag
+		}
+	}
+
+	// pos_qk[p] = (P[p] - Pbar)·kq;  pos_ov[p] = (P[p] - Pbar) M
+	for pos := range n {
+		for i := range d {
+			az.dp[i] = p.WPos[pos*d+i] - az.pbar[i]
+		}
+		a.PosQK[pos] = dot(az.dp, az.kq)
+		vecmat(a.PosOV[pos*V:(pos+1)*V], az.dp, M, d, V, 0)
+	}
+
+	// eos_direct = x_eos U;  eos_ov = x_eos M
+	vecmat(a.EOSDirect, x, p.WU, d, V, 0)
+	vecmat(a.EOSOV, x, M, d, V, 0)
+}
+
+// perInput runs pass 2 of the forward pass (the tables are set) on every input (a, b, EOS) in
+// a*V+b order and sets the margin map, the brute-force accuracy and the training and test
+// metrics. The losses are summed in that order with the functions compute.Evaluator.Eval uses,
+// so they equal bit for bit what it returns for the training and test sets.
+func (az *Analyzer) perInput(an *Analysis) {
+	V := az.dims.V
+	t := az.tables
+	logits, attn, toks := az.logits, az.attn, az.toks
+	var trainLoss, testLoss float64
+	var correct, trainCorrect, testCorrect, nTrain int
+	for a := range V {
+		for b := range V {
+			i := a*V + b
+			y := max(a, b)
+			toks[0], toks[1] = a, b
+			AttnForward(attn, t, toks)
+			LogitsForward(logits, t, attn, toks)
+
+			// im = argmax (first on ties); other = the largest logit but the label's
+			im, other := 0, math.Inf(-1)
+			for j, v := range logits {
+				if v > logits[im] {
+					im = j
+				}
+				if j != y && v > other {
+					other = v
+				}
+			}
+			an.Margin[i] = logits[y] - other
+
+			ls := logSoftmaxAt(logits, y, im, az.log1p, nil, 0)
+			ok := im == y
+			if ok {
+				correct++
+			}
+			if az.mask[i] {
+				nTrain++
+				trainLoss -= ls
+				if ok {
+					trainCorrect++
+				}
+			} else {
+				testLoss -= ls
+				if ok {
+					testCorrect++
+				}
+			}
+		}
+	}
+	an.BruteForceAcc = float64(correct) / float64(V*V)
+	// As Evaluator.Eval: the sums times 1/B (NaN for an empty set).
+	invTrain, invTest := 1/float64(nTrain), 1/float64(V*V-nTrain)
+	an.TrainLoss, an.TrainAcc = trainLoss*invTrain, float64(trainCorrect)*invTrain
+	an.TestLoss, an.TestAcc = testLoss*invTest, float64(testCorrect)*invTest
+}
+
+// AnalyzeAll analyzes every checkpoint of config c, ckpts[i] being the weights of epoch
+// epochs[i], on up to workers goroutines (GOMAXPROCS if workers < 1). Worker w takes the
+// checkpoints w, w+workers, w+2·workers, ...; each analysis depends only on its checkpoint, so
+// the results are the same for any number of workers.
+func AnalyzeAll(ckpts []*Params, epochs []int, c Config, workers int) []*Analysis {
+	if len(ckpts) != len(epochs) {
+		panic(fmt.Sprintf("compute: AnalyzeAll: %d checkpoints but %d epochs", len(ckpts), len(epochs)))
+	}
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(ckpts)))
+	mask := TrainMask(c)
+	out := make([]*Analysis, len(ckpts))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			az := NewAnalyzer(c, mask)
+			for i := w; i < len(ckpts); i += workers {
+				out[i] = az.Analyze(ckpts[i])
+				out[i].Epoch = epochs[i]
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,205 @@
+package compute
+
+import (
+	"fmt"
+	"math"
+)
+
+// The cubic proof of Gross et al. 2024, "Compact Proofs of Model Performance via Mechanistic
+// Interpretability" (gbmi/exp_max_of_n/verification/cubic.py), specialised to the EOS query: a
+// Go port of cubic_bound_eos in reference/eos_bounds_reference.py, step for step and with the
+// same names, for any vocab V, d_model and d_head, and n = 2 data positions.
+//
+// For each largest token m it pessimises, per output logit, over everything the proof does not
+// fix: the positional contribution of the values (worst position), the direct path's other
+// logits, and the values of the other token k. The inputs (m, m, EOS) are certified one at a
+// time; for k < m the two orders (m, k, EOS) and (k, m, EOS) are certified together. The
+// result is the number of certified inputs divided by V², a lower bound on the accuracy.
+//
+// It is a count, so it must equal the reference's exactly: the elementwise steps keep numpy's
+// order of operations, with products converted to float64 explicitly so that the compiler may
+// not fuse them into multiply-adds (numpy does not). The matrix products go through BLAS here
+// as there; their rounding differs at the 1e-16 level, which could flip only a comparison
+// that is that close to 0 (none is, on the reference checkpoints: see TestCubicBoundSeries).
+
+// CubicBound returns the fraction of the V² inputs that the cubic proof certifies as correctly
+// classified by the model p (biases included). It panics unless p has n = 2 data positions.
+func CubicBound(p *Params) float64 {
+	var s cubicScratch
+	return s.bound(p, nil)
+}
+
+// cubicScratch holds the intermediate tables of the cubic bound so that repeated calls (one per
+// checkpoint) do not allocate. The zero value is ready to use.
+type cubicScratch struct {
+	dims   Dims
+	xEOS   []float64 // [d]      E[EOS] + P[2]
+	qv     []float64 // [h]      the EOS query
+	ek     []float64 // [V+1, h] E·K + b_K
+	eqke   []float64 // [V+1]    EQKE
+	pk     []float64 // [3, h]   P·K
+	eqkp   []float64 // [3]      EQKP
+	eupu   []float64 // [V]      EUPU
+	ev     []float64 // [V+1, h] E·V + b_V
+	evo    []float64 // [V+1, d] (E·V + b_V)·O + b_O
+	evou   []float64 // [V+1, V] EVOU
+	pv     []float64 // [3, h]   P·V
+	pvo    []float64 // [3, d]   P·V·O
+	pvou   []float64 // [3, V]   PVOU
+	euc    []float64 // [V]      EUc
+	ppess  []float64 // [V]      Ppess
+	eppess []float64 // [V+1]    EPpess
+}
+
+// resize (re)allocates the scratch for sizes m.
+func (s *cubicScratch) resize(m Dims) {
+	if s.dims == m && s.xEOS != nil {
+		return
+	}
+	V, d, h := m.V, m.D, m.H
+	*s = cubicScratch{
+		dims: m, xEOS: make([]float64, d), qv: make([]float64, h),
+		ek: make([]float64, (V+1)*h), eqke: make([]float64, V+1),
+		pk: make([]float64, 3*h), eqkp: make([]float64, 3), eupu: make([]float64, V),
+		ev: make([]float64, (V+1)*h), evo: make([]float64, (V+1)*d), evou: make([]float64, (V+1)*V),
+		pv: make([]float64, 3*h), pvo: make([]float64, 3*d), pvou: make([]float64, 3*V),
+		euc: make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
+	}
+}
+
+// bound computes CubicBound(p). If certified is not nil (length V², index a*V+b), it also sets
+// certified[a*V+b] for every input (a, b, EOS) that the proof certifies.
+func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
+	if p.N != 2 {
+		panic(fmt.Sprintf("compute: the cubic bound needs seq_len 2, got %d", p.N))
+	}
+	s.resize(p.Dims)
+	V, d, h := p.V, p.D, p.H
+	EOS := V
+	E, P := p.WE, p.WPos // [V+1, d], [3, d]
+	scale := math.Sqrt(float64(h))
+
+	// qv = (E[EOS] + P[2])·Q + b_Q  [h]
+	for i := range d {
+		s.xEOS[i] = E[EOS*d+i] + P[2*d+i]
+	}
+	copy(s.qv, p.BQ)
+	vecmat(s.qv, s.xEOS, p.WQ, d, h, 1)
+	// EQKE = (E·K + b_K)·qv  [V+1]: the token part of the score seen from the EOS query
+	matmul(s.ek, E, p.WK, V+1, d, h, 0)
+	for t := range V + 1 {
+		axpy(s.ek[t*h:(t+1)*h], 1, p.BK)
+	}
+	matvec(s.eqke, s.ek, s.qv, V+1, h, 0)
+	// EQKP = (P·K)·qv  [3]: the position part
+	matmul(s.pk, P, p.WK, 3, d, h, 0)
+	matvec(s.eqkp, s.pk, s.qv, 3, h, 0)
+	// EUPU = (E[EOS] + P[2])·U  [V]: the direct path
+	vecmat(s.eupu, s.xEOS, p.WU, d, V, 0)
+	// EVOU = ((E·V + b_V)·O + b_O)·U + b_U  [V+1, V] (the biases counted once, here)
+	matmul(s.ev, E, p.WV, V+1, d, h, 0)
+	for t := range V + 1 {
+		axpy(s.ev[t*h:(t+1)*h], 1, p.BV)
+	}
+	matmul(s.evo, s.ev, p.WO, V+1, h, d, 0)
+	for t := range V + 1 {
+		axpy(s.evo[t*d:(t+1)*d], 1, p.BO)
+	}
+	matmul(s.evou, s.evo, p.WU, V+1, d, V, 0)
+	for t := range V + 1 {
+		axpy(s.evou[t*V:(t+1)*V], 1, p.BU)
+	}
+	// PVOU = P·V·O·U  [3, V]
+	matmul(s.pv, P, p.WV, 3, d, h, 0)
+	matmul(s.pvo, s.pv, p.WO, 3, h, d, 0)
+	matmul(s.pvou, s.pvo, p.WU, 3, d, V, 0)
+
+	EQKE, EQKP, EUPU, EVOU, PVOU := s.eqke, s.eqkp, s.eupu, s.evou, s.pvou
+	EUc, Ppess, EPpess := s.euc, s.ppess, s.eppess
+	evc := func(i, j, m int) float64 { return EVOU[i*V+j] - EVOU[i*V+m] } // EVc[i, j]
+	qs := (EQKE[EOS] + EQKP[2]) / scale                                    // the EOS key's score
+	count := 0
+	for m := range V {
+		// EUc = EUPU - EUPU[m];  Ppess[j] = max_p PVc[p, j] (worst position, per output logit)
+		for j := range V {
+			EUc[j] = EUPU[j] - EUPU[m]
+			best := math.Inf(-1)
+			for q := range 3 {
+				if x := PVOU[q*V+j] - PVOU[q*V+m]; x > best {
+					best = x
+				}
+			}
+			Ppess[j] = best
+		}
+
+		// c = 0: input (m, m, EOS)
+		pr0, pr1, pr2 := softmax3((EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale, qs)
+		worst := math.Inf(-1) // val.max() over j != m
+		for j := range V {
+			if j == m {
+				continue // val[m] = -inf
+			}
+			val := EUc[j] + Ppess[j] + float64((pr0+pr1)*evc(m, j, m)) + float64(pr2*evc(EOS, j, m))
+			if val > worst {
+				worst = val
+			}
+		}
+		if worst < 0 {
+			count++
+			if certified != nil {
+				certified[m*V+m] = true
+			}
+		}
+		if m == 0 {
+			continue
+		}
+
+		// c = 1: inputs (m, k, EOS) and (k, m, EOS), k < m
+		EUpess := math.Inf(-1) // max_{j != m} EUc[j]
+		for j, x := range EUc {
+			if j != m && x > EUpess {
+				EUpess = x
+			}
+		}
+		// EPpess[i] = max_{j != m} (EVc[i, j] + Ppess[j])  for i = 0..V (EOS included)
+		for i := range V + 1 {
+			row := EVOU[i*V : (i+1)*V]
+			rm := row[m]
+			best := math.Inf(-1)
+			for j, x := range row[:m] {
+				if y := (x - rm) + Ppess[j]; y > best {
+					best = y
+				}
+			}
+			for j := m + 1; j < V; j++ {
+				if y := (row[j] - rm) + Ppess[j]; y > best {
+					best = y
+				}
+			}
+			EPpess[i] = best
+		}
+		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
+		for k := range m {
+			pA0, pA1, pA2 := softmax3(sm0, (EQKE[k]+EQKP[1])/scale, qs) // m first
+			pB0, pB1, pB2 := softmax3((EQKE[k]+EQKP[0])/scale, sm1, qs) // k first
+			vA := float64(pA0*EPpess[m]) + float64(pA1*EPpess[k]) + float64(pA2*EPpess[EOS])
+			vB := float64(pB1*EPpess[m]) + float64(pB0*EPpess[k]) + float64(pB2*EPpess[EOS])
+			if EUpess+max(vA, vB) < 0 {
+				count += 2
+				if certified != nil {
+					certified[m*V+k], certified[k*V+m] = true, true
+				}
+			}
+		}
+	}
+	return float64(count) / float64(V*V)
+}
+
+// softmax3 is the softmax of three scores as numpy computes it: subtract the largest,
+// exponentiate, divide each by the sum (summed left to right).
+func softmax3(x0, x1, x2 float64) (p0, p1, p2 float64) {
+	mx := max(x0, x1, x2)
+	e0, e1, e2 := math.Exp(x0-mx), math.Exp(x1-mx), math.Exp(x2-mx)
+	sum := e0 + e1 + e2
+	return e0 / sum, e1 / sum, e2 / sum
+}

@@ -1,0 +1,60 @@
+package compute
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Small dense helpers over row-major slices. Each names its shapes; all go through gonum's BLAS,
+// whose results do not depend on the number of cores.
+
+func general(rows, cols int, data []float64) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
+}
+
+// matmul sets out[m,n] = a[m,k] · b[k,n] (beta 0) or adds to it (beta 1).
+func matmul(out, a, b []float64, m, k, n int, beta float64) {
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(m, k, a), general(k, n, b), beta, general(m, n, out))
+}
+
+// matmulTN adds aᵀ·b to out: out[k,n] += a[m,k]ᵀ · b[m,n].
+func matmulTN(out, a, b []float64, m, k, n int) {
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(m, k, a), general(m, n, b), 1, general(k, n, out))
+}
+
+// matmulNT sets or adds a·bᵀ: out[m,k] = a[m,n] · b[k,n]ᵀ (+ beta·out).
+func matmulNT(out, a, b []float64, m, n, k int, beta float64) {
+	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(m, n, a), general(k, n, b), beta, general(m, k, out))
+}
+
+// vecmat sets out[n] = x[k] · b[k,n] (+ beta·out).
+func vecmat(out, x, b []float64, k, n int, beta float64) {
+	blas64.Gemv(blas.Trans, 1, general(k, n, b), blas64.Vector{N: k, Inc: 1, Data: x}, beta, blas64.Vector{N: n, Inc: 1, Data: out})
+}
+
+// matvec sets out[k] = b[k,n] · x[n] (+ beta·out).
+func matvec(out, b, x []float64, k, n int, beta float64) {
+	blas64.Gemv(blas.NoTrans, 1, general(k, n, b), blas64.Vector{N: n, Inc: 1, Data: x}, beta, blas64.Vector{N: k, Inc: 1, Data: out})
+}
+
+// outer adds x[m] ⊗ y[n] to out[m,n].
+func outer(out, x, y []float64, m, n int) {
+	blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: n, Inc: 1, Data: y}, general(m, n, out))
+}
+
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	s := 0.0
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// axpy adds a·x to y.
+func axpy(y []float64, a float64, x []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}

@@ -1,0 +1,367 @@
+package compute
+
+import "math"
+
+// The model: TransformerLens 1.12.1's attention-only transformer with one layer and one head
+// and no normalization (SEMANTICS.md section 1), evaluated at the last position only.
+//
+// Inputs are (t_0, ..., t_{n-1}, EOS) and only position n (the EOS query) feeds the loss, the
+// accuracy and every analysis. Its query is the same for every input, and every key, value and
+// logit contribution depends only on (token, position). So the forward pass runs in two passes:
+//
+//	pass 1 (tables, once per step): the EOS query q, the score of every (position, token), the
+//	       logits each (position, token) would write if fully attended, and the direct path;
+//	pass 2 (per input): softmax over the n+1 scores, then mix the n+1 logit rows.
+//
+// In full, for one input with residual stream r_p = W_E[t_p] + W_pos[p]:
+//
+//	q        = r_n·W_Q + b_Q                                 [h]
+//	score_p  = (r_p·W_K + b_K)·q / sqrt(h)                   [n+1]
+//	a        = softmax(score)                                [n+1]
+//	logits   = (r_n + b_O)·W_U + b_U + Σ_p a_p (r_p·W_V + b_V)·W_O·W_U   [V]
+//
+// which is exactly resid_post[n]·W_U + b_U with resid_post = resid + attn_out (Σ_p a_p = 1).
+
+// Tables holds pass 1 of the forward pass: everything per (position, token) that pass 2 reads,
+// and everything the backward pass needs.
+type Tables struct {
+	Dims
+	X      []float64 // [d] r_n = W_E[V] + W_pos[n], the EOS residual
+	Q      []float64 // [h] q = X·W_Q + b_Q
+	KQ     []float64 // [d] W_K·q / sqrt(h): a residual's score is r·KQ + BKQ
+	BKQ    float64   //     b_K·q / sqrt(h)
+	Score  []float64 // [n, V] score of token t at position p
+	ScoreE float64   //        score of EOS at position n
+	VO     []float64 // [d, d] W_V·W_O
+	M      []float64 // [d, V] W_V·W_O·W_U, the OV circuit read out in logits
+	C      []float64 // [V]    b_V·W_O·W_U
+	L      []float64 // [n, V, V] logits written by token t at position p if fully attended
+	LE     []float64 // [V]       the same for EOS at position n
+	Direct []float64 // [V]       (X + b_O)·W_U + b_U, the residual path
+	EL     []float64 // [V, V]    scratch: W_E[:V]·M
+}
+
+// NewTables allocates tables for the given sizes.
+func NewTables(m Dims) *Tables {
+	V, n, d, h := m.V, m.N, m.D, m.H
+	return &Tables{
+		Dims: m, X: make([]float64, d), Q: make([]float64, h), KQ: make([]float64, d),
+		Score: make([]float64, n*V), VO: make([]float64, d*d), M: make([]float64, d*V),
+		C: make([]float64, V), L: make([]float64, n*V*V), LE: make([]float64, V),
+		Direct: make([]float64, V), EL: make([]float64, V*V),
+	}
+}
+
+// TablesForward computes pass 1 of the forward pass for parameters p into t.
+func TablesForward(t *Tables, p *Params) {
+	V, n, d, h := p.V, p.N, p.D, p.H
+	// X = W_E[V] + W_pos[n]  [d]
+	for i := range d {
+		t.X[i] = p.WE[V*d+i] + p.WPos[n*d+i]
+	}
+	// q = X·W_Q + b_Q  [h]
+	copy(t.Q, p.BQ)
+	vecmat(t.Q, t.X, p.WQ, d, h, 1)
+	// KQ = W_K·q / sqrt(h)  [d];  BKQ = b_K·q / sqrt(h)
+	scale := 1 / math.Sqrt(float64(h))
+	matvec(t.KQ, p.WK, t.Q, d, h, 0)
+	for i := range t.KQ {
+		t.KQ[i] *= scale
+	}
+	t.BKQ = dot(p.BK, t.Q) * scale
+	// Score[p,t] = (W_E[t] + W_pos[p])·KQ + BKQ  [n, V]
+	for pos := range n {
+		ps := dot(p.WPos[pos*d:(pos+1)*d], t.KQ) + t.BKQ
+		for tok := range V {
+			t.Score[pos*V+tok] = dot(p.WE[tok*d:(tok+1)*d], t.KQ) + ps
+		}
+	}
+	t.ScoreE = dot(t.X, t.KQ) + t.BKQ
+	// M = W_V·W_O·W_U  [d, V];  C = b_V·W_O·W_U  [V]
+	matmul(t.VO, p.WV, p.WO, d, h, d, 0)
+	matmul(t.M, t.VO, p.WU, d, d, V, 0)
+	bvo := make([]float64, d)
+	vecmat(bvo, p.BV, p.WO, h, d, 0)
+	vecmat(t.C, bvo, p.WU, d, V, 0)
+	// L[p,t] = (W_E[t] + W_pos[p])·M + C  [n, V, V];  LE = X·M + C
+	matmul(t.EL, p.WE, t.M, V, d, V, 0)
+	pm := make([]float64, V)
+	for pos := range n {
+		vecmat(pm, p.WPos[pos*d:(pos+1)*d], t.M, d, V, 0)
+		for tok := range V {
+			row := t.L[(pos*V+tok)*V : (pos*V+tok+1)*V]
+			el := t.EL[tok*V : (tok+1)*V]
+			for j := range row {
+				row[j] = el[j] + pm[j] + t.C[j]
+			}
+		}
+	}
+	copy(t.LE, t.C)
+	vecmat(t.LE, t.X, t.M, d, V, 1)
+	// Direct = (X + b_O)·W_U + b_U  [V]
+	xo := make([]float64, d)
+	for i := range d {
+		xo[i] = t.X[i] + p.BO[i]
+	}
+	copy(t.Direct, p.BU)
+	vecmat(t.Direct, xo, p.WU, d, V, 1)
+}
+
+// AttnForward sets a[n+1] to the EOS query's attention pattern over (toks..., EOS).
+func AttnForward(a []float64, t *Tables, toks []int) {
+	n, V := t.N, t.V
+	mx := t.ScoreE
+	for pos := range n {
+		mx = max(mx, t.Score[pos*V+toks[pos]])
+	}
+	sum := 0.0
+	for pos := range n {
+		a[pos] = expNonPos(t.Score[pos*V+toks[pos]] - mx)
+		sum += a[pos]
+	}
+	a[n] = expNonPos(t.ScoreE - mx)
+	sum += a[n]
+	for i := range n + 1 {
+		a[i] /= sum
+	}
+}
+
+// LogitsForward sets logits[V] for the input toks (pass 2), given its attention pattern a.
+func LogitsForward(logits []float64, t *Tables, a []float64, toks []int) {
+	V, n := t.V, t.N
+	logits = logits[:V]
+	le := t.LE[:V]
+	aE := a[n]
+	for j, dj := range t.Direct[:V] {
+		logits[j] = dj + aE*le[j]
+	}
+	for pos := range n {
+		row := t.L[(pos*V+toks[pos])*V:][:V]
+		ap := a[pos]
+		for j, v := range row {
+			logits[j] += ap * v
+		}
+	}
+}
+
+// Argmax returns the first index of the largest value (as torch.argmax does).
+func Argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// LogSoftmaxAt returns log_softmax(x)[y]. With log1p it uses gbmi's form (SEMANTICS.md
+// section 4): i* = argmax x, t = x - x[i*], e = exp(t) with e[i*] = 0,
+// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)).
+func LogSoftmaxAt(x []float64, y int, log1p bool) float64 {
+	return logSoftmaxAt(x, y, Argmax(x), log1p, nil, 0)
+}
+
+// logSoftmaxAt is LogSoftmaxAt given im = argmax x. If probs is not nil it also sets
+// probs = scale·(softmax(x) - onehot(y)), the gradient of scale·(-log_softmax(x)[y]).
+func logSoftmaxAt(x []float64, y, im int, log1p bool, probs []float64, scale float64) float64 {
+	mx := x[im]
+	s := 0.0
+	if probs == nil {
+		for i, v := range x {
+			if i != im {
+				s += expNonPos(v - mx)
+			}
+		}
+	} else {
+		probs = probs[:len(x)]
+		for i, v := range x {
+			e := expNonPos(v - mx) // e[i*] = exp(0) = 1, excluded from s below
+			probs[i] = e
+			s += e
+		}
+		s -= probs[im]
+		// softmax = e / (1 + Σe) with e[i*] = 1
+		k := scale / (1 + s)
+		for i := range probs {
+			probs[i] *= k
+		}
+		probs[y] -= scale
+	}
+	if log1p {
+		return x[y] - mx - math.Log1p(s)
+	}
+	return x[y] - mx - math.Log(1+s)
+}
+
+// TablesGrad holds the gradient of the loss with respect to the tables that pass 2 reads.
+type TablesGrad struct {
+	Score  []float64 // [n, V]
+	ScoreE float64
+	L      []float64 // [n, V, V]
+	LE     []float64 // [V]
+	Direct []float64 // [V]
+	LSum   []float64 // [V, V] scratch for TablesBackward: Σ_p L[p]
+}
+
+// NewTablesGrad allocates a zero gradient for the given sizes.
+func NewTablesGrad(m Dims) *TablesGrad {
+	return &TablesGrad{
+		Score: make([]float64, m.N*m.V), L: make([]float64, m.N*m.V*m.V),
+		LE: make([]float64, m.V), Direct: make([]float64, m.V), LSum: make([]float64, m.V*m.V),
+	}
+}
+
+// Zero clears the gradient.
+func (g *TablesGrad) Zero() {
+	clear(g.Score)
+	clear(g.L)
+	clear(g.LE)
+	clear(g.Direct)
+	g.ScoreE = 0
+}
+
+// ExampleBackward accumulates into dt the gradient of pass 2 for one input, given dlogits[V],
+// the input's attention pattern a[n+1] and scratch da[n+1].
+func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks []int) {
+	V, n := t.V, t.N
+	dlogits = dlogits[:V]
+	// forward: logits = Direct + Σ_p a_p L[p,t_p] + a_n LE
+	// so: dDirect += dlogits; dL[p,t_p] += a_p dlogits; da_p = dlogits·L[p,t_p]
+	axpy(dt.Direct, 1, dlogits)
+	for pos := range n {
+		off := (pos*V + toks[pos]) * V
+		axpy(dt.L[off:off+V], a[pos], dlogits)
+		da[pos] = dot(dlogits, t.L[off:off+V])
+	}
+	axpy(dt.LE, a[n], dlogits)
+	da[n] = dot(dlogits, t.LE)
+	// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k)
+	s := 0.0
+	for i := range n + 1 {
+		s += a[i] * da[i]
+	}
+	for pos := range n {
+		dt.Score[pos*V+toks[pos]] += a[pos] * (da[pos] - s)
+	}
+	dt.ScoreE += a[n] * (da[n] - s)
+}
+
+// TablesBackward accumulates into g the gradient of the parameters, given the gradient dt of
+// the tables that pass 1 computed from p into t. It walks pass 1 in reverse.
+func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
+	V, n, d, h := p.V, p.N, p.D, p.H
+	dX := make([]float64, d)
+
+	// forward: Direct = (X + b_O)·W_U + b_U
+	// so: dW_U += (X + b_O) ⊗ dDirect; db_U += dDirect; dX, db_O += W_U·dDirect
+	xo := make([]float64, d)
+	for i := range d {
+		xo[i] = t.X[i] + p.BO[i]
+	}
+	outer(g.WU, xo, dt.Direct, d, V)
+	axpy(g.BU, 1, dt.Direct)
+	wud := make([]float64, d)
+	matvec(wud, p.WU, dt.Direct, d, V, 0)
+	axpy(dX, 1, wud)
+	axpy(g.BO, 1, wud)
+
+	// forward: L[p,t] = (W_E[t] + W_pos[p])·M + C;  LE = X·M + C
+	// so: dM = Σ_{p,t} (W_E[t] + W_pos[p]) ⊗ dL[p,t] + X ⊗ dLE
+	//        = W_E[:V]ᵀ·(Σ_p dL[p]) + Σ_p W_pos[p] ⊗ colsum(dL[p]) + X ⊗ dLE
+	//     dC = Σ_{p,t} dL[p,t] + dLE
+	//     dW_E[t] += (Σ_p dL[p,t])·Mᵀ;  dW_pos[p] += colsum(dL[p])·Mᵀ;  dX += dLE·Mᵀ
+	dM := make([]float64, d*V)
+	dLsum := dt.LSum // [V, V]: Σ_p dL[p]
+	copy(dLsum, dt.L[:V*V])
+	for pos := 1; pos < n; pos++ {
+		axpy(dLsum, 1, dt.L[pos*V*V:(pos+1)*V*V])
+	}
+	matmulTN(dM, p.WE[:V*d], dLsum, V, d, V)
+	dC := make([]float64, V)
+	col := make([]float64, V)
+	tmp := make([]float64, d)
+	for pos := range n {
+		clear(col)
+		for tok := range V {
+			axpy(col, 1, dt.L[(pos*V+tok)*V:(pos*V+tok+1)*V])
+		}
+		outer(dM, p.WPos[pos*d:(pos+1)*d], col, d, V)
+		axpy(dC, 1, col)
+		matvec(tmp, t.M, col, d, V, 0)
+		axpy(g.WPos[pos*d:(pos+1)*d], 1, tmp)
+	}
+	outer(dM, t.X, dt.LE, d, V)
+	axpy(dC, 1, dt.LE)
+	matmulNT(g.WE[:V*d], dLsum, t.M, V, V, d, 1)
+	matvec(tmp, t.M, dt.LE, d, V, 0)
+	axpy(dX, 1, tmp)
+
+	// forward: M = VO·W_U with VO = W_V·W_O;  C = (b_V·W_O)·W_U
+	// so: dW_U += VOᵀ·dM + (b_V·W_O) ⊗ dC;  dVO = dM·W_Uᵀ;  dW_V += dVO·W_Oᵀ;  dW_O += W_Vᵀ·dVO
+	//     d(b_V·W_O) = W_U·dC;  db_V += W_O·that;  dW_O += b_V ⊗ that
+	matmulTN(g.WU, t.VO, dM, d, d, V)
+	bvo := make([]float64, d)
+	vecmat(bvo, p.BV, p.WO, h, d, 0)
+	outer(g.WU, bvo, dC, d, V)
+	dVO := make([]float64, d*d)
+	matmulNT(dVO, dM, p.WU, d, V, d, 0)
+	matmulNT(g.WV, dVO, p.WO, d, d, h, 1)
+	matmulTN(g.WO, p.WV, dVO, d, h, d)
+	dbvo := make([]float64, d)
+	matvec(dbvo, p.WU, dC, d, V, 0)
+	bvGrad := make([]float64, h)
+	matvec(bvGrad, p.WO, dbvo, h, d, 0)
+	axpy(g.BV, 1, bvGrad)
+	outer(g.WO, p.BV, dbvo, h, d)
+
+	// forward: Score[p,t] = (W_E[t] + W_pos[p])·KQ + BKQ;  ScoreE = X·KQ + BKQ
+	// so: dKQ = Σ_{p,t} dScore[p,t] (W_E[t] + W_pos[p]) + dScoreE X;  dBKQ = Σ dScore + dScoreE
+	//     dW_E[t] += (Σ_p dScore[p,t]) KQ;  dW_pos[p] += (Σ_t dScore[p,t]) KQ;  dX += dScoreE KQ
+	dKQ := make([]float64, d)
+	dBKQ := dt.ScoreE
+	for pos := range n {
+		rowSum := 0.0
+		for tok := range V {
+			ds := dt.Score[pos*V+tok]
+			if ds == 0 {
+				continue
+			}
+			rowSum += ds
+			axpy(dKQ, ds, p.WE[tok*d:(tok+1)*d])
+			axpy(g.WE[tok*d:(tok+1)*d], ds, t.KQ)
+		}
+		axpy(dKQ, rowSum, p.WPos[pos*d:(pos+1)*d])
+		axpy(g.WPos[pos*d:(pos+1)*d], rowSum, t.KQ)
+		dBKQ += rowSum
+	}
+	axpy(dKQ, dt.ScoreE, t.X)
+	axpy(dX, dt.ScoreE, t.KQ)
+
+	// forward: KQ = W_K·q / sqrt(h);  BKQ = b_K·q / sqrt(h)
+	// so: dW_K += dKQ ⊗ q / sqrt(h);  db_K += dBKQ q / sqrt(h);  dq = (W_Kᵀ·dKQ + dBKQ b_K) / sqrt(h)
+	scale := 1 / math.Sqrt(float64(h))
+	qs := make([]float64, h)
+	for i := range h {
+		qs[i] = t.Q[i] * scale
+	}
+	outer(g.WK, dKQ, qs, d, h)
+	axpy(g.BK, dBKQ, qs)
+	dq := make([]float64, h)
+	vecmat(dq, dKQ, p.WK, d, h, 0)
+	axpy(dq, dBKQ, p.BK)
+	for i := range dq {
+		dq[i] *= scale
+	}
+
+	// forward: q = X·W_Q + b_Q
+	// so: dW_Q += X ⊗ dq;  db_Q += dq;  dX += W_Q·dq
+	outer(g.WQ, t.X, dq, d, h)
+	axpy(g.BQ, 1, dq)
+	matvec(tmp, p.WQ, dq, d, h, 0)
+	axpy(dX, 1, tmp)
+
+	// forward: X = W_E[V] + W_pos[n]
+	axpy(g.WE[V*d:(V+1)*d], 1, dX)
+	axpy(g.WPos[n*d:(n+1)*d], 1, dX)
+}

@@ -1,0 +1,28 @@
+// Command maxgrok trains (or loads) every checkpoint of a one-layer, attention-only transformer
+// learning max(a, b), computes the notebook's analyses (and more) at every checkpoint, and
+// writes a static report: explanations, figures and an epoch slider that works offline.
+//
+// Usage:
+//
+//	go run .                       train the reference run (or reuse the cache), write public/
+//	go run . -epochs 5000 -lr 3e-3 another config; -h lists every flag
+//	go run . -load RUN             render a run folder written earlier, e.g. by PyTorch
+//
+// The contract (flags, run folder, site) is SPEC.md; the math is SEMANTICS.md. Progress goes
+// to stderr, the path of the written index.html to stdout. Exit status: 0 success, 1 failure
+// while running, 2 bad input (flags, config, -init, -load or -content files).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
+	stop()
+	os.Exit(code)
+}
