@@ -262,6 +262,8 @@ func describeJSONError(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Errorf("line %d: expected a JSON object of config keys, got JSON %s", lineOf(data, te.Offset), te.Value)
 	case errors.As(err, &te):
 		return fmt.Errorf("line %d: field %q: expected %s, got JSON %s", lineOf(data, te.Offset), te.Field, kindName(te.Type.Kind().String()), te.Value)
 	case errors.As(err, &se):
