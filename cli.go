@@ -173,7 +173,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.cfg.Validate(); err != nil {
 		var fe *compute.FieldError
 		if errors.As(err, &fe) {
-			return nil, usagef("flag -%s: %v", strings.ReplaceAll(fe.Field, "_", "-"), err)
+			return nil, usagef("flag -%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Problem())
 		}
 		return nil, usageError{err}
 	}

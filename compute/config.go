@@ -67,11 +67,14 @@ type FieldError struct {
 	Unsup    bool   // a valid value this program does not support yet
 }
 
-func (e *FieldError) Error() string {
+func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Problem()) }
+
+// Problem describes what is wrong without naming the field.
+func (e *FieldError) Problem() string {
 	if e.Unsup {
-		return fmt.Sprintf("field %q: %s is not supported yet (%s)", e.Field, e.Got, e.Expected)
+		return fmt.Sprintf("%s is not supported yet (%s)", e.Got, e.Expected)
 	}
-	return fmt.Sprintf("field %q: expected %s, got %s", e.Field, e.Expected, e.Got)
+	return fmt.Sprintf("expected %s, got %s", e.Expected, e.Got)
 }
 
 func fieldErr(field, expected string, got any) error {
