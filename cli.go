@@ -329,7 +329,15 @@ func trainOrLoad(ctx context.Context, o *options, stderr io.Writer, terminal boo
 			return nil, usageError{err}
 		}
 	}
-	dir := filepath.Join(o.runs, o.cfg.Key(initContent))
+	key := o.cfg.Key(initContent)
+	dir := filepath.Join(o.runs, key)
+	// Another process training the same config holds this lock; waiting for it and then
+	// finding its complete run is the clear outcome for the second one.
+	unlock, err := compute.Lock(filepath.Join(o.runs, ".locks", key+".lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if o.force != "train" && compute.Complete(dir) {
 		r, err := compute.LoadRun(dir)
 		if err == nil {
@@ -348,7 +356,11 @@ func trainOrLoad(ctx context.Context, o *options, stderr io.Writer, terminal boo
 			return nil, usageError{err}
 		}
 	}
-	o.logf(stderr, "training %d epochs into %s", o.cfg.Epochs, dir)
+	if e := compute.ResumeEpoch(dir, o.cfg); e > 0 {
+		o.logf(stderr, "resuming %s from epoch %d", dir, e)
+	} else {
+		o.logf(stderr, "training %d epochs into %s", o.cfg.Epochs, dir)
+	}
 	pp := &progressPrinter{w: stderr, terminal: terminal, start: time.Now()}
 	progress := pp.update
 	if o.quiet {
@@ -357,7 +369,7 @@ func trainOrLoad(ctx context.Context, o *options, stderr io.Writer, terminal boo
 	r, err := compute.TrainRun(ctx, o.cfg, init, dir, progress)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return nil, fmt.Errorf("interrupted: %w", err)
+			return nil, fmt.Errorf("interrupted: the next run of this config resumes from its last checkpoint in %s", dir)
 		}
 		return nil, err
 	}

@@ -46,7 +46,8 @@ type Analyzer struct {
 	toks   []int     // [n]
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
 	pbar   []float64 // [d]
-	ebar   []float64 // [V, d] E[t] + Pbar
+	pbarM  []float64 // [V] Pbar M
+	q      []float64 // [h] x_eos Q
 	dp     []float64 // [d] P[p] - Pbar
 	cubic  cubicScratch
 }
@@ -62,7 +63,7 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 		dims: m, log1p: c.UseLog1p, mask: mask,
 		tables: NewTables(m), logits: make([]float64, m.V), attn: make([]float64, m.N+1),
 		toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
-		ebar: make([]float64, m.V*m.D), dp: make([]float64, m.D),
+		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
 }
 
@@ -93,16 +94,15 @@ func (az *Analyzer) Analyze(p *Params) *Analysis {
 }
 
 // circuits sets the weights-only analyses of a: QK, OV, OVCentered, PosQK, EOSDirect, EOSOV and
-// PosOV. It reads the tables' X (x_eos) and M (V O U), which hold no bias.
+// PosOV. It reads the tables' X (x_eos), M (V O U) and EL (E[:V] M), which hold no bias.
 func (az *Analyzer) circuits(a *Analysis, p *Params) {
 	V, n, d, h := p.V, p.N, p.D, p.H
 	t := az.tables
 	x, M := t.X, t.M // [d], [d, V]
 
 	// kq = Q Kᵀ x_eosᵀ [d]: x_eos Q Kᵀ y = y·kq for any residual y (no b_Q, no scaling)
-	q := make([]float64, h)
-	vecmat(q, x, p.WQ, d, h, 0)
-	matvec(az.kq, p.WK, q, d, h, 0)
+	vecmat(az.q, x, p.WQ, d, h, 0)
+	matvec(az.kq, p.WK, az.q, d, h, 0)
 
 	// Pbar = mean_p P[p] over the data positions  [d]
 	clear(az.pbar)
@@ -113,18 +113,21 @@ func (az *Analyzer) circuits(a *Analysis, p *Params) {
 		az.pbar[i] /= float64(n)
 	}
 
-	// qk[t] = (E[t] + Pbar)·kq - x_eos·kq;  ov = (E + Pbar) M;  ov_centered[t, x] = ov[t, x] - ov[t, t]
+	// qk[t] = (E[t] + Pbar)·kq - x_eos·kq
+	self := dot(x, az.kq)
+	pk := dot(az.pbar, az.kq)
 	for tok := range V {
-		row := az.ebar[tok*d : (tok+1)*d]
-		for i := range d {
-			row[i] = p.WE[tok*d+i] + az.pbar[i]
+		a.QK[tok] = (dot(p.WE[tok*d:(tok+1)*d], az.kq) + pk) - self
+	}
+	// ov[t] = E[t] M + Pbar M, with E[:V] M from the tables (EL)
+	vecmat(az.pbarM, az.pbar, M, d, V, 0)
+	for tok := range V {
+		el, ov := t.EL[tok*V:(tok+1)*V], a.OV[tok*V:(tok+1)*V]
+		for j := range ov {
+			ov[j] = el[j] + az.pbarM[j]
 		}
 	}
-	self := dot(x, az.kq)
-	for tok := range V {
-		a.QK[tok] = dot(az.ebar[tok*d:(tok+1)*d], az.kq) - self
-	}
-	matmul(a.OV, az.ebar, M, V, d, V, 0)
+	// ov_centered[t, x] = ov[t, x] - ov[t, t]
 	for tok := range V {
 		diag := a.OV[tok*V+tok]
 		for j := range V {
@@ -164,17 +167,22 @@ func (az *Analyzer) perInput(an *Analysis) {
 			AttnForward(attn, t, toks)
 			LogitsForward(logits, t, attn, toks)
 
-			// im = argmax (first on ties); other = the largest logit but the label's
-			im, other := 0, math.Inf(-1)
-			for j, v := range logits {
-				if v > logits[im] {
-					im = j
-				}
-				if j != y && v > other {
-					other = v
+			// One pass for the two largest logits: im = argmax (the first on ties, as Argmax),
+			// top = logits[im], second = the largest of the others (top again on a tie).
+			im, top, second := 0, logits[0], math.Inf(-1)
+			for j, v := range logits[1:] {
+				if v > top {
+					im, top, second = j+1, v, top
+				} else if v > second {
+					second = v
 				}
 			}
-			an.Margin[i] = logits[y] - other
+			// margin = logits[y] - max_{j != y} logits[j]
+			if im == y {
+				an.Margin[i] = top - second
+			} else {
+				an.Margin[i] = logits[y] - top
+			}
 
 			ls := logSoftmaxAt(logits, y, im, az.log1p, nil, 0)
 			ok := im == y

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -18,7 +19,13 @@ func WriteCheckpoint(path string, p *Params, epoch int) error {
 	for i, s := range specs {
 		tensors[i] = safetensors.Tensor{Name: s.Name, DType: safetensors.F64, Shape: s.Shape, F64: p.Tensor(i)}
 	}
-	return safetensors.WriteFile(path, tensors, map[string]string{"epoch": strconv.Itoa(epoch)})
+	var b bytes.Buffer
+	if err := safetensors.Write(&b, tensors, map[string]string{"epoch": strconv.Itoa(epoch)}); err != nil {
+		return err
+	}
+	// A rename without fsync: an interrupted process leaves the old file or the new one; a run
+	// pays for 301 checkpoints, and fsyncs would cost seconds.
+	return WriteFileAtomic(path, b.Bytes())
 }
 
 // DimsFromFile infers the model sizes from a checkpoint's W_E and W_pos and W_Q shapes.

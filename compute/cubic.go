@@ -35,9 +35,8 @@ type cubicScratch struct {
 	dims   Dims
 	xEOS   []float64 // [d]      E[EOS] + P[2]
 	qv     []float64 // [h]      the EOS query
-	ek     []float64 // [V+1, h] E·K + b_K
+	kqv    []float64 // [d]      K·qv
 	eqke   []float64 // [V+1]    EQKE
-	pk     []float64 // [3, h]   P·K
 	eqkp   []float64 // [3]      EQKP
 	eupu   []float64 // [V]      EUPU
 	ev     []float64 // [V+1, h] E·V + b_V
@@ -59,8 +58,7 @@ func (s *cubicScratch) resize(m Dims) {
 	V, d, h := m.V, m.D, m.H
 	*s = cubicScratch{
 		dims: m, xEOS: make([]float64, d), qv: make([]float64, h),
-		ek: make([]float64, (V+1)*h), eqke: make([]float64, V+1),
-		pk: make([]float64, 3*h), eqkp: make([]float64, 3), eupu: make([]float64, V),
+		kqv: make([]float64, d), eqke: make([]float64, V+1), eqkp: make([]float64, 3), eupu: make([]float64, V),
 		ev: make([]float64, (V+1)*h), evo: make([]float64, (V+1)*d), evou: make([]float64, (V+1)*V),
 		pv: make([]float64, 3*h), pvo: make([]float64, 3*d), pvou: make([]float64, 3*V),
 		euc: make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
@@ -85,15 +83,17 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 	}
 	copy(s.qv, p.BQ)
 	vecmat(s.qv, s.xEOS, p.WQ, d, h, 1)
-	// EQKE = (E·K + b_K)·qv  [V+1]: the token part of the score seen from the EOS query
-	matmul(s.ek, E, p.WK, V+1, d, h, 0)
+	// EQKE = (E·K + b_K)·qv  [V+1]: the token part of the score seen from the EOS query,
+	// computed as E·(K·qv) + b_K·qv (the same products, associated to need no matrix product)
+	matvec(s.kqv, p.WK, s.qv, d, h, 0)
+	bkqv := dot(p.BK, s.qv)
 	for t := range V + 1 {
-		axpy(s.ek[t*h:(t+1)*h], 1, p.BK)
+		s.eqke[t] = dot(E[t*d:(t+1)*d], s.kqv) + bkqv
 	}
-	matvec(s.eqke, s.ek, s.qv, V+1, h, 0)
 	// EQKP = (P·K)·qv  [3]: the position part
-	matmul(s.pk, P, p.WK, 3, d, h, 0)
-	matvec(s.eqkp, s.pk, s.qv, 3, h, 0)
+	for q := range 3 {
+		s.eqkp[q] = dot(P[q*d:(q+1)*d], s.kqv)
+	}
 	// EUPU = (E[EOS] + P[2])·U  [V]: the direct path
 	vecmat(s.eupu, s.xEOS, p.WU, d, V, 0)
 	// EVOU = ((E·V + b_V)·O + b_O)·U + b_U  [V+1, V] (the biases counted once, here)
@@ -117,7 +117,7 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 	EQKE, EQKP, EUPU, EVOU, PVOU := s.eqke, s.eqkp, s.eupu, s.evou, s.pvou
 	EUc, Ppess, EPpess := s.euc, s.ppess, s.eppess
 	evc := func(i, j, m int) float64 { return EVOU[i*V+j] - EVOU[i*V+m] } // EVc[i, j]
-	qs := (EQKE[EOS] + EQKP[2]) / scale                                    // the EOS key's score
+	qs := (EQKE[EOS] + EQKP[2]) / scale                                   // the EOS key's score
 	count := 0
 	for m := range V {
 		// EUc = EUPU - EUPU[m];  Ppess[j] = max_p PVc[p, j] (worst position, per output logit)
@@ -165,18 +165,8 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 		for i := range V + 1 {
 			row := EVOU[i*V : (i+1)*V]
 			rm := row[m]
-			best := math.Inf(-1)
-			for j, x := range row[:m] {
-				if y := (x - rm) + Ppess[j]; y > best {
-					best = y
-				}
-			}
-			for j := m + 1; j < V; j++ {
-				if y := (row[j] - rm) + Ppess[j]; y > best {
-					best = y
-				}
-			}
-			EPpess[i] = best
+			best := maxShifted(row[:m], Ppess[:m], rm, math.Inf(-1))
+			EPpess[i] = maxShifted(row[m+1:], Ppess[m+1:], rm, best)
 		}
 		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
 		for k := range m {
@@ -193,6 +183,39 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 		}
 	}
 	return float64(count) / float64(V*V)
+}
+
+// maxShifted returns the largest of best and (row[j] - rm) + p[j] over j: the inner loop of
+// EPpess, the one step of the bound that is cubic in V. Four running maxima let the
+// iterations overlap; the maximum does not depend on the order the values are visited in.
+func maxShifted(row, p []float64, rm, best float64) float64 {
+	p = p[:len(row)]
+	b0, b1, b2, b3 := best, best, best, best
+	j := 0
+	for ; j+4 <= len(row); j += 4 {
+		y0 := (row[j] - rm) + p[j]
+		y1 := (row[j+1] - rm) + p[j+1]
+		y2 := (row[j+2] - rm) + p[j+2]
+		y3 := (row[j+3] - rm) + p[j+3]
+		if y0 > b0 {
+			b0 = y0
+		}
+		if y1 > b1 {
+			b1 = y1
+		}
+		if y2 > b2 {
+			b2 = y2
+		}
+		if y3 > b3 {
+			b3 = y3
+		}
+	}
+	for ; j < len(row); j++ {
+		if y := (row[j] - rm) + p[j]; y > b0 {
+			b0 = y
+		}
+	}
+	return max(b0, b1, b2, b3)
 }
 
 // softmax3 is the softmax of three scores as numpy computes it: subtract the largest,

@@ -66,22 +66,35 @@ type Progress struct {
 // first, each checkpoint as it is reached, metrics.csv last (its presence marks the run
 // complete). While training runs on one goroutine, a second one writes the checkpoints and
 // analyses them, so the analyses are ready when training ends.
+//
+// When ctx is cancelled, TrainRun stops within an epoch and leaves ResumeFile with the state at
+// the last checkpoint reached; a later TrainRun of the same config in the same folder resumes
+// from there and produces the same files as an uninterrupted run.
 func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress func(Progress)) (*Run, error) {
+	m := DimsOf(c)
 	if err := os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o755); err != nil {
 		return nil, err
 	}
+	resumePath := filepath.Join(dir, ResumeFile)
 	os.Remove(filepath.Join(dir, MetricsFile)) // not complete until rewritten
-	if err := WriteFileAtomic(filepath.Join(dir, ConfigFile), c.MarshalIndent()); err != nil {
-		return nil, err
+	var state *resumeState
+	if old, err := os.ReadFile(filepath.Join(dir, ConfigFile)); err == nil && bytes.Equal(old, c.MarshalIndent()) {
+		state, _ = readResume(resumePath, m) // unusable: train from the start
+	}
+	if state == nil {
+		os.Remove(resumePath)
+		if err := WriteFileAtomic(filepath.Join(dir, ConfigFile), c.MarshalIndent()); err != nil {
+			return nil, err
+		}
 	}
 	run := &Run{Config: c, Epochs: c.CheckpointEpochs()}
 	run.Checkpoints = make([]*Params, len(run.Epochs))
 	run.Analyses = make([]*Analysis, len(run.Epochs))
-	mask := TrainMask(c)
 
 	type job struct {
-		i int
-		p *Params
+		i     int
+		p     *Params
+		write bool
 	}
 	jobs := make(chan job, len(run.Epochs))
 	var wg sync.WaitGroup
@@ -89,14 +102,17 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		an := NewAnalyzer(c, mask)
+		an := NewAnalyzer(c, TrainMask(c))
 		for j := range jobs {
 			if workErr != nil {
 				continue
 			}
-			if err := WriteCheckpoint(filepath.Join(dir, CheckpointsDir, CheckpointName(run.Epochs[j.i])), j.p, run.Epochs[j.i]); err != nil {
-				workErr = err
-				continue
+			if j.write {
+				path := filepath.Join(dir, CheckpointsDir, CheckpointName(run.Epochs[j.i]))
+				if err := WriteCheckpoint(path, j.p, run.Epochs[j.i]); err != nil {
+					workErr = err
+					continue
+				}
 			}
 			a := an.Analyze(j.p)
 			a.Epoch = run.Epochs[j.i]
@@ -105,33 +121,61 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 	}()
 
 	tr := NewTrainer(c, init.Clone())
-	next := 0
-	metrics, err := tr.Train(ctx, true, func(epoch int, p *Params) error {
+	var metrics []EpochMetrics
+	next := 0 // index of the next checkpoint
+	if state != nil {
+		tr.Params, tr.Opt, tr.Epoch, metrics = state.Params, state.Opt, state.Epoch, state.Metrics
+		for ; next < len(run.Epochs) && run.Epochs[next] <= state.Epoch; next++ {
+			p, _, err := ReadCheckpoint(filepath.Join(dir, CheckpointsDir, CheckpointName(run.Epochs[next])), m)
+			if err != nil {
+				close(jobs)
+				wg.Wait()
+				os.Remove(resumePath)
+				return nil, fmt.Errorf("resuming: %w (delete %s to train from the start)", err, dir)
+			}
+			run.Checkpoints[next] = p
+			jobs <- job{next, p, false}
+		}
+	}
+	// The optimizer state at the last checkpoint, kept for a resume file if training stops.
+	last := &resumeState{Epoch: -1, Opt: &Optimizer{M: NewParams(m), V: NewParams(m)}}
+	_, err := tr.Train(ctx, state == nil, func(epoch int, p *Params) error {
 		run.Checkpoints[next] = p
-		jobs <- job{next, p}
+		jobs <- job{next, p, true}
 		next++
+		last.Epoch, last.Params, last.Opt.Step = epoch, p, tr.Opt.Step
+		copy(last.Opt.M.Data, tr.Opt.M.Data)
+		copy(last.Opt.V.Data, tr.Opt.V.Data)
 		return nil
-	}, func(m EpochMetrics) {
+	}, func(em EpochMetrics) {
+		metrics = append(metrics, em)
 		if progress != nil {
-			progress(Progress{EpochMetrics: m, Epochs: c.Epochs})
+			progress(Progress{EpochMetrics: em, Epochs: c.Epochs})
 		}
 	})
 	close(jobs)
 	wg.Wait()
 	if err != nil {
+		if ctx.Err() != nil && last.Epoch > 0 && workErr == nil {
+			last.Metrics = metrics[:last.Epoch]
+			if b, encErr := last.encode(); encErr == nil {
+				WriteFileAtomic(resumePath, b)
+			}
+		}
 		return nil, err
 	}
 	if workErr != nil {
 		return nil, workErr
 	}
 	run.Metrics = make([]MetricRow, len(metrics))
-	for i, m := range metrics {
-		run.Metrics[i] = MetricRow{Epoch: m.Epoch, TrainLoss: m.TrainLoss, TrainAcc: m.TrainAcc}
+	for i, em := range metrics {
+		run.Metrics[i] = MetricRow{Epoch: em.Epoch, TrainLoss: em.TrainLoss, TrainAcc: em.TrainAcc}
 	}
 	run.fillTestMetrics()
 	if err := WriteFileAtomic(filepath.Join(dir, MetricsFile), MarshalMetrics(run.Metrics)); err != nil {
 		return nil, err
 	}
+	os.Remove(resumePath)
 	return run, nil
 }
 

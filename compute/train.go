@@ -9,12 +9,12 @@ import (
 // Evaluator computes the loss and accuracy of a dataset, and optionally the gradient, reusing
 // its scratch buffers between calls. It is not safe for concurrent use.
 type Evaluator struct {
-	dims            Dims
-	logits, probs   []float64 // [V]
-	attn, dattn     []float64 // [n+1]
-	log1p           bool
-	Tables          *Tables
-	Grad            *TablesGrad
+	dims          Dims
+	logits, probs []float64 // [V]
+	attn, dattn   []float64 // [n+1]
+	log1p         bool
+	Tables        *Tables
+	Grad          *TablesGrad
 }
 
 // NewEvaluator returns an evaluator for models of the given sizes.

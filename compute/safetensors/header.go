@@ -134,7 +134,7 @@ func parseEntry(name string, val []byte) (TensorInfo, error) {
 			if v[0] != '"' {
 				return formatErr("tensor %q: dtype must be a string, not %s", name, kindOfJSON(v))
 			}
-			if d, ok := dtypes[string(v[1:len(v)-1])]; ok {
+			if d, ok := dtypes[string(v[1:max(1, len(v)-1)])]; ok {
 				t.DType = d
 			} else {
 				t.DType = DType(unquote(v))

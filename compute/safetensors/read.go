@@ -273,7 +273,7 @@ func checkLayout(tensors []TensorInfo, bufSize int64) error {
 	prev := -1    // tensor ending at pos
 	for _, i := range order {
 		t := &tensors[i]
-		if t.Begin < pos {
+		if t.Begin < pos && prev >= 0 {
 			p := &tensors[prev]
 			return formatErr("tensor %q: data_offsets [%d %d] overlap tensor %q [%d %d]",
 				t.Name, t.Begin, t.End, p.Name, p.Begin, p.End)

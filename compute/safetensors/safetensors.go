@@ -22,8 +22,8 @@
 // integer data_offsets with end-begin equal to the dtype size times the
 // product of the shape; and the tensors, taken in offset order, tile the
 // byte buffer exactly: no overlaps, no gaps, no trailing bytes. In addition
-// it rejects duplicate keys (which encoding/json and serde silently
-// collapse), duplicate fields inside an entry, metadata values that are not
+// it rejects duplicate keys (which json.Unmarshal into a map, and the
+// official implementation, silently collapse), duplicate fields inside an entry, metadata values that are not
 // strings, and shapes of more than [MaxDims] dimensions. Unknown fields
 // inside a tensor entry are ignored, as the official implementation does.
 //
@@ -43,7 +43,7 @@
 // the header's length, about 5x for a pathological header of tiny
 // entries), plus a small constant. The header is parsed without a
 // json.Decoder token walk, whose per-token garbage would be dozens of times
-// the header's size: see parseHeader.
+// the header's size (see header.go).
 //
 // The size passed to [Read] and [ReadHeader] is taken as the size of the
 // file: the buffer runs from the end of the header to size, and bytes past
@@ -157,7 +157,7 @@ func (d DType) isInt() bool {
 const MaxHeaderSize = 100_000_000
 
 // MaxDims is the largest number of dimensions a shape may have (the limit
-// of NumPy 2 and of PyTorch).
+// of NumPy 2); the official implementation sets none.
 const MaxDims = 64
 
 var (
