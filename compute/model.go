@@ -132,6 +132,15 @@ func LogitsForward(logits []float64, t *Tables, a []float64, toks []int) {
 	logits = logits[:V]
 	le := t.LE[:V]
 	aE := a[n]
+	if n == 2 { // the one supported length, in one pass
+		l0 := t.L[(0*V+toks[0])*V:][:V]
+		l1 := t.L[(1*V+toks[1])*V:][:V]
+		a0, a1 := a[0], a[1]
+		for j, dj := range t.Direct[:V] {
+			logits[j] = dj + aE*le[j] + a0*l0[j] + a1*l1[j]
+		}
+		return
+	}
 	for j, dj := range t.Direct[:V] {
 		logits[j] = dj + aE*le[j]
 	}
@@ -228,14 +237,25 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 	dlogits = dlogits[:V]
 	// forward: logits = Direct + Σ_p a_p L[p,t_p] + a_n LE
 	// so: dDirect += dlogits; dL[p,t_p] += a_p dlogits; da_p = dlogits·L[p,t_p]
-	axpy(dt.Direct, 1, dlogits)
-	for pos := range n {
-		off := (pos*V + toks[pos]) * V
-		axpy(dt.L[off:off+V], a[pos], dlogits)
-		da[pos] = dot(dlogits, t.L[off:off+V])
+	if n == 2 { // the one supported length, in one pass
+		off0, off1 := toks[0]*V, (V+toks[1])*V
+		l0, l1, le := t.L[off0:][:V], t.L[off1:][:V], t.LE[:V]
+		d0, d1, dle, dd := dt.L[off0:][:V], dt.L[off1:][:V], dt.LE[:V], dt.Direct[:V]
+		a0, a1, aE := a[0], a[1], a[2]
+		var s0, s1, sE float64
+		for j, g := range dlogits {
+			dd[j] += g
+			d0[j] += a0 * g
+			d1[j] += a1 * g
+			dle[j] += aE * g
+			s0 += g * l0[j]
+			s1 += g * l1[j]
+			sE += g * le[j]
+		}
+		da[0], da[1], da[2] = s0, s1, sE
+	} else {
+		exampleBackwardRows(dt, t, dlogits, a, da, toks)
 	}
-	axpy(dt.LE, a[n], dlogits)
-	da[n] = dot(dlogits, t.LE)
 	// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k)
 	s := 0.0
 	for i := range n + 1 {
@@ -245,6 +265,20 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 		dt.Score[pos*V+toks[pos]] += a[pos] * (da[pos] - s)
 	}
 	dt.ScoreE += a[n] * (da[n] - s)
+}
+
+// exampleBackwardRows is ExampleBackward's first step for any n: the gradient of the logit rows
+// and of the attention pattern.
+func exampleBackwardRows(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks []int) {
+	V, n := t.V, t.N
+	axpy(dt.Direct, 1, dlogits)
+	for pos := range n {
+		off := (pos*V + toks[pos]) * V
+		axpy(dt.L[off:off+V], a[pos], dlogits)
+		da[pos] = dot(dlogits, t.L[off:off+V])
+	}
+	axpy(dt.LE, a[n], dlogits)
+	da[n] = dot(dlogits, t.LE)
 }
 
 // TablesBackward accumulates into g the gradient of the parameters, given the gradient dt of

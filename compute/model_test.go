@@ -186,10 +186,24 @@ func TestGradientFiniteDifferences(t *testing.T) {
 		{"log1p", Dims{V: 7, N: 2, D: 5, H: 4}, true},
 		{"logsoftmax", Dims{V: 7, N: 2, D: 5, H: 4}, false},
 		{"wide-head", Dims{V: 6, N: 2, D: 3, H: 8}, true},
+		{"three-tokens", Dims{V: 6, N: 3, D: 4, H: 3}, true}, // the general-n path
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := randomParams(rand.New(rand.NewPCG(11, 7)), tc.dims, 0.8, 0.8)
 			ds := AllInputs(tc.dims.V).Slice(3, 3+2*tc.dims.V)
+			if tc.dims.N != 2 {
+				r := rand.New(rand.NewPCG(5, 5))
+				ds = Dataset{N: tc.dims.N}
+				for range 12 {
+					y := 0
+					for range tc.dims.N {
+						tok := r.IntN(tc.dims.V)
+						ds.Toks = append(ds.Toks, tok)
+						y = max(y, tok)
+					}
+					ds.Labels = append(ds.Labels, y)
+				}
+			}
 			ev := NewEvaluator(tc.dims, tc.log1p)
 			TablesForward(ev.Tables, p)
 			ev.Grad.Zero()
