@@ -182,13 +182,9 @@ func parseEntry(name string, val []byte) (TensorInfo, error) {
 	if nbits == 0 {
 		return t, unsupportedErr("tensor %q: unknown dtype %q", name, t.DType)
 	}
-	count := uint64(1)
-	for _, d := range t.Shape {
-		hi, lo := bits.Mul64(count, uint64(d))
-		if hi != 0 || lo > math.MaxInt64 {
-			return t, formatErr("tensor %q: shape %v has too many elements", name, t.Shape)
-		}
-		count = lo
+	count, ok := elemCount(t.Shape)
+	if !ok {
+		return t, formatErr("tensor %q: shape %v has too many elements", name, t.Shape)
 	}
 	hi, totalBits := bits.Mul64(count, uint64(nbits))
 	if hi != 0 || totalBits/8 > math.MaxInt64 {
@@ -205,6 +201,25 @@ func parseEntry(name string, val []byte) (TensorInfo, error) {
 			name, t.Begin, t.End, t.End-t.Begin, t.DType, t.Shape, nbytes)
 	}
 	return t, nil
+}
+
+// elemCount returns the number of elements of a tensor of the given shape,
+// and false if a dimension is negative or a partial product exceeds 2^63-1
+// (the official implementation also rejects a partial product that
+// overflows, even if a later dimension is 0).
+func elemCount(shape []int) (uint64, bool) {
+	count := uint64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(count, uint64(d))
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, false
+		}
+		count = lo
+	}
+	return count, true
 }
 
 // fieldName returns the name of the entry field whose raw key is key, without

@@ -81,6 +81,8 @@ func TestRoundTripDTypes(t *testing.T) {
 		{name: "U8", in: safetensors.Tensor{DType: safetensors.U8, Shape: []int{2}, I64: []int64{0, 255}}},
 		{name: "scalar", in: safetensors.Tensor{DType: safetensors.F64, Shape: []int{}, F64: []float64{42}}},
 		{name: "empty", in: safetensors.Tensor{DType: safetensors.F32, Shape: []int{3, 0}, F64: []float64{}}},
+		// Found by FuzzHeader: the reader accepted this, the writer did not.
+		{name: "empty with a huge dimension", in: safetensors.Tensor{DType: safetensors.F32, Shape: []int{1170000000000000000, 0}, F64: []float64{}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
-	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,16 +210,15 @@ func checkTensor(t *Tensor) (int64, error) {
 	if len(t.Shape) > MaxDims {
 		return 0, newError(nil, "tensor %q: shape has more than %d dimensions", t.Name, MaxDims)
 	}
-	count := uint64(1)
 	for i, d := range t.Shape {
 		if d < 0 {
 			return 0, newError(nil, "tensor %q: shape[%d] = %d is negative", t.Name, i, d)
 		}
-		hi, lo := bits.Mul64(count, uint64(d))
-		if hi != 0 || lo > math.MaxInt64/8 {
-			return 0, newError(nil, "tensor %q: shape %v has too many elements", t.Name, t.Shape)
-		}
-		count = lo
+	}
+	size := uint64(t.DType.bits() / 8)
+	count, ok := elemCount(t.Shape)
+	if !ok || count > math.MaxInt64/size {
+		return 0, newError(nil, "tensor %q: shape %v has too many elements", t.Name, t.Shape)
 	}
 	nvals, other, field := len(t.F64), len(t.I64), "F64"
 	if t.DType.isInt() {
@@ -240,7 +238,7 @@ func checkTensor(t *Tensor) (int64, error) {
 			}
 		}
 	}
-	return int64(count) * int64(t.DType.bits()/8), nil
+	return int64(count * size), nil
 }
 
 // appendString appends s, valid UTF-8, as a JSON string.

@@ -197,7 +197,7 @@ func (p *texParser) decode(i int) (rune, int) {
 		p.fail(i, "invalid UTF-8")
 	}
 	if !xmlChar(r) {
-		p.fail(i, "unsupported character %q", r)
+		p.fail(i, "unsupported character %q", string(r))
 	}
 	return r, size
 }
@@ -235,7 +235,7 @@ func (p *texParser) lex() tok {
 		return tok{kind: tDigit, text: p.src[i : i+1], pos: i, end: i + 1}
 	case c < utf8.RuneSelf:
 		if c < 0x20 || c == 0x7f {
-			p.fail(i, "unsupported character %q", rune(c))
+			p.fail(i, "unsupported character %q", string(rune(c)))
 		}
 		return tok{kind: tChar, text: p.src[i : i+1], pos: i, end: i + 1}
 	}
@@ -246,7 +246,7 @@ func (p *texParser) lex() tok {
 	case unicode.Is(unicode.Sm, r):
 		return tok{kind: tChar, text: p.src[i : i+size], pos: i, end: i + size}
 	}
-	p.fail(i, "unsupported character %q", r)
+	p.fail(i, "unsupported character %q", string(r))
 	panic("unreachable")
 }
 
@@ -434,6 +434,12 @@ func (p *texParser) parseScripted() (*node, atomInfo) {
 		break
 	}
 	if prime != nil && sup == nil {
+		if sub == nil {
+			// f' alone: browsers lack the script-size prime glyphs that
+			// a superscript needs, so set the prime after the base, where
+			// the font already places it high.
+			return elem("mrow", base, prime), info
+		}
 		sup = prime
 	}
 	if sub == nil && sup == nil {
@@ -627,10 +633,7 @@ func (p *texParser) command(t tok) (*node, atomInfo) {
 	}
 	if a, ok := accents[name]; ok {
 		base := p.parseArg(`\`+name, t)
-		mark := token("mo", a.char)
-		if !a.stretch {
-			mark.attrs = []string{"stretchy", "false"}
-		}
+		mark := token("mo", a.char, "stretchy", "false")
 		return &node{tag: "mover", attrs: []string{"accent", "true"}, kids: []*node{base, mark}}, atomInfo{}
 	}
 	if w, ok := spaces[name]; ok {
@@ -799,7 +802,7 @@ func (p *texParser) text(t tok) *node {
 			i = j + 1
 			continue
 		case '$', '%', '&', '#', '^', '_':
-			p.fail(i, `unsupported character %q in \%s`, rune(c), t.text)
+			p.fail(i, `unsupported character %q in \%s`, string(rune(c)), t.text)
 		}
 		r, size := p.decode(i)
 		b.WriteRune(r)

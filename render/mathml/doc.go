@@ -11,7 +11,9 @@
 //     (a run such as 12 or 3.14 is one <mn>), the characters
 //     "+ - * = < > ( ) [ ] , . ; : ! ? / |" and Unicode math symbols
 //     (<mo>), ~ (a no-break space) and the prime '. Plain brackets do not
-//     stretch; primes become a superscript ′ as in TeX.
+//     stretch. Primes join a superscript or subscript as in TeX (x'^2,
+//     x_1'); alone (f') they follow the base as <mo>′</mo>, because
+//     browsers draw a superscript prime too small.
 //   - Subscripts and superscripts with _ and ^, taking one token or a
 //     {...} group (x^{10}, x_i^2, x'^2, {}_n); \limits and \nolimits after
 //     an operator.
@@ -23,8 +25,7 @@
 //   - Text: \text, \textrm, \mbox (<mtext>; braces, \{ \} \$ \% \& \# \_
 //     and "\ " inside).
 //   - Accents: \bar, \hat, \tilde, \vec, \dot, \ddot, \check, \breve,
-//     \acute, \grave (<mover accent="true">) and the stretchy \overline,
-//     \widehat, \widetilde.
+//     \acute, \grave (<mover accent="true"> with a non-stretchy mark).
 //   - Greek letters \alpha ... \omega with the var forms, and the
 //     capitals \Gamma \Delta \Theta \Lambda \Xi \Pi \Sigma \Upsilon \Phi
 //     \Psi \Omega (upright).
@@ -50,7 +51,9 @@
 // Not supported, and reported as errors: environments (\begin{...},
 // matrices, aligned equations), & and \\, \over and \choose, \binom,
 // \dfrac and \tfrac, \big and friends, \middle, \not, \color, \boldsymbol,
-// \mathfrak, \mathsf, \mathtt, \underline, \overbrace and \underbrace,
+// \mathfrak, \mathsf, \mathtt, wide accents (\overline, \widehat,
+// \widetilde, \underline: browsers do not stretch them reliably),
+// \overbrace and \underbrace,
 // \stackrel, macro definitions, TeX comments (%), math nested in \text,
 // and any other command. Nesting deeper than 100 levels is refused.
 //
@@ -65,10 +68,11 @@
 //
 // New returns a goldmark extension. It recognises:
 //
-//   - Inline math $...$, following pandoc's rule so that prices survive:
-//     the opening $ must be followed by a non-space character, and the
-//     closing $ must be preceded by a non-space character and not be
-//     followed by a digit. The math may continue over the lines of one
+//   - Inline math $...$. The opening $ must be followed by a non-space
+//     character; the math ends at the next $ that is not backslash-escaped,
+//     and that $ must be preceded by a non-space character and not be
+//     followed by a digit (pandoc's rule, made stricter: the next $ must
+//     be the closing one). The math may continue over the lines of one
 //     paragraph, never past a blank line. A $ followed by a space, or by
 //     nothing, is a literal dollar.
 //   - Display math $$...$$ anywhere in a paragraph (rendered inline in
@@ -87,15 +91,17 @@
 // goldmark hands them to their own parsers first. Inside math nothing is
 // Markdown: backslashes, underscores and asterisks reach the TeX parser
 // as written. When searching for the closing delimiter, a backslash
-// escapes the next character.
+// escapes the next character; backticks are not special there, so a code
+// span cannot start inside math.
 //
-// A $ that opens inline math but finds no closing $ in its paragraph is
-// an "unclosed $" error, except when a digit follows it: then it is a
-// currency sign ("costs $5") and stays literal text. Write \$ for a
-// literal dollar in any other place, e.g. \$HOME, or put it in a code
-// span. A currency amount and math in one paragraph can pair up wrongly
-// ("$5 and $x$" reads "5 and $x" as math, which then fails on the
-// stray $), so escape such prices.
+// When an opening $ finds no closing $ (none follows in the paragraph,
+// or the next one is preceded by a space or followed by a digit), it is
+// an "unclosed $" error, except when a digit follows the opening $: then
+// it is a currency sign and stays literal text. So "costs $5 or $10",
+// "$20,000 and $30,000" and "costs $5 and $x$ is math" all read as
+// intended, while "let $x be" is an error: write \$ for a literal
+// dollar there (\$HOME), or use a code span. Math followed directly by
+// a digit ($x$5) cannot close; write $x$ 5.
 //
 // # Errors
 //

@@ -107,12 +107,17 @@ func New() *Extension { return &Extension{} }
 // $ inline parser, an AST transformer that records errors, and the HTML
 // renderer for the math nodes.
 func (e *Extension) Extend(m goldmark.Markdown) {
-	m.Parser().AddOptions(
+	m.Parser().AddOptions(parserOptions()...)
+	m.Parser().AddOptions(parser.WithASTTransformers(util.Prioritized(errorRecorder{e}, 1000)))
+	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(htmlRenderer{}, 500)))
+}
+
+// parserOptions returns the block and inline parsers for math.
+func parserOptions() []parser.Option {
+	return []parser.Option{
 		parser.WithBlockParsers(util.Prioritized(blockParser{}, 750)),
 		parser.WithInlineParsers(util.Prioritized(inlineParser{}, 150)),
-		parser.WithASTTransformers(util.Prioritized(errorRecorder{e}, 1000)),
-	)
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(htmlRenderer{}, 500)))
+	}
 }
 
 // Err returns the math errors of all documents parsed with e since it was
@@ -138,8 +143,12 @@ func (e *Extension) record(errs []error) {
 	e.errs = append(e.errs, errs...)
 }
 
+// checkParser is goldmark's default parser plus the math parsers, without
+// an error recorder.
 var checkParser = sync.OnceValue(func() parser.Parser {
-	return goldmark.New(goldmark.WithExtensions(&Extension{})).Parser()
+	p := goldmark.DefaultParser()
+	p.AddOptions(parserOptions()...)
+	return p
 })
 
 // Check parses the Markdown source with goldmark's CommonMark parser and
@@ -234,22 +243,20 @@ func findDisplayClose(b []byte) int {
 	return -1
 }
 
-// findInlineClose returns the index of the first $ in b that may close
-// inline math (pandoc's rule: preceded by a non-space, not followed by a
-// digit, not backslash-escaped), or -1. b is a continuation line when
-// index 0 follows a line break.
-func findInlineClose(b []byte) int {
+// findInlineClose returns the index of the first $ in b that is not
+// backslash-escaped, or -1, and whether that $ may close inline math:
+// it must be preceded by a non-space (a $ at index 0 of a continuation
+// line follows a line break) and not be followed by a digit.
+func findInlineClose(b []byte) (int, bool) {
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
 			i++
 		case '$':
-			if i > 0 && !util.IsSpace(b[i-1]) && (i+1 == len(b) || !isDigit(b[i+1])) {
-				return i
-			}
+			return i, i > 0 && !util.IsSpace(b[i-1]) && (i+1 == len(b) || !isDigit(b[i+1]))
 		}
 	}
-	return -1
+	return -1, false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -280,11 +287,12 @@ func (inlineParser) Parse(parent ast.Node, block text.Reader, pc parser.Context)
 		if rest == nil {
 			break
 		}
-		var i int
-		if display {
-			i = findDisplayClose(rest)
-		} else {
-			i = findInlineClose(rest)
+		i, ok := findDisplayClose(rest), true
+		if !display {
+			i, ok = findInlineClose(rest)
+		}
+		if i >= 0 && !ok {
+			break // the next $ cannot close: no math here
 		}
 		if i >= 0 {
 			buf = append(buf, rest[:i]...)

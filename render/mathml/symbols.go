@@ -120,18 +120,16 @@ var funcNames = map[string]funcName{
 	"deg": {"deg", false}, "hom": {"hom", false},
 }
 
-// accent describes \bar and friends.
+// accent describes \bar and friends: a non-stretchy mark over the base.
 type accent struct {
-	char    string
-	stretch bool
+	char string
 }
 
 var accents = map[string]accent{
-	"bar": {"¯", false}, "hat": {"^", false}, "tilde": {"~", false},
-	"vec": {"→", false}, "dot": {"˙", false}, "ddot": {"¨", false},
-	"check": {"ˇ", false}, "breve": {"˘", false}, "acute": {"´", false},
-	"grave": {"`", false}, "overline": {"‾", true}, "widehat": {"^", true},
-	"widetilde": {"~", true},
+	"bar": {"¯"}, "hat": {"ˆ"}, "tilde": {"˜"},
+	"vec": {"→"}, "dot": {"˙"}, "ddot": {"¨"},
+	"check": {"ˇ"}, "breve": {"˘"}, "acute": {"´"},
+	"grave": {"`"},
 }
 
 // spaces maps spacing commands to <mspace> widths.

@@ -1,0 +1,45 @@
+package compute
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// BenchmarkStep measures one full-batch training step (forward, backward, AdamW) as the
+// vocabulary and the width grow; the training set is the default's 10% of all pairs.
+func BenchmarkStep(b *testing.B) {
+	for _, m := range []struct{ V, D int }{{32, 32}, {64, 32}, {128, 32}, {64, 16}, {64, 64}} {
+		b.Run(fmt.Sprintf("vocab=%d/d=%d", m.V, m.D), func(b *testing.B) {
+			c := DefaultConfig()
+			c.Vocab, c.DModel, c.DHead = m.V, m.D, m.D
+			c.ForceAdjacent = []int{0, 1, 2}
+			c.TrainingRatio = 0.1
+			p, err := InitParams(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr := NewTrainer(c, p)
+			for b.Loop() {
+				if _, err := tr.RunEpoch(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTrainRunDefault measures the whole default run: 3000 epochs, 301 checkpoints
+// written, every analysis (on a second goroutine), metrics.csv.
+func BenchmarkTrainRunDefault(b *testing.B) {
+	c := DefaultConfig()
+	init, err := InitParams(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := TrainRun(context.Background(), c, init, b.TempDir(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
