@@ -287,13 +287,23 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 	var r *compute.Run
 	var err error
 	start := time.Now()
+	cfg := o.cfg
 	if o.load != "" {
 		r, err = compute.LoadRun(o.load)
 		if err != nil {
 			return usageError{err}
 		}
+		cfg = r.Config
 		o.logf(stderr, "loaded %s: %d checkpoints", o.load, len(r.Epochs))
-	} else {
+	}
+	if err := compute.CheckSize(cfg); err != nil {
+		return usageError{err}
+	}
+	content, err := contentDir(o, cfg)
+	if err != nil {
+		return err
+	}
+	if r == nil {
 		r, err = trainOrLoad(ctx, o, stderr, terminal)
 		if err != nil {
 			return err
@@ -308,7 +318,7 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 			return fmt.Errorf("epoch %d: the test loss is not a number", a.Epoch)
 		}
 	}
-	index, err := buildSite(o, r)
+	index, err := buildSite(o, r, content)
 	if err != nil {
 		return err
 	}
@@ -331,25 +341,33 @@ func trainOrLoad(ctx context.Context, o *options, stderr io.Writer, terminal boo
 	}
 	key := o.cfg.Key(initContent)
 	dir := filepath.Join(o.runs, key)
-	// Another process training the same config holds this lock; waiting for it and then
-	// finding its complete run is the clear outcome for the second one.
+	cached := func() (*compute.Run, bool) {
+		if o.force == "train" || !compute.Complete(dir) {
+			return nil, false
+		}
+		r, err := compute.LoadRun(dir)
+		if err != nil {
+			o.logf(stderr, "the cached run %s is damaged (%v): training again", dir, err)
+			return nil, false
+		}
+		o.logf(stderr, "using the cached run %s (-force train to retrain)", dir)
+		return r, true
+	}
+	if r, ok := cached(); ok {
+		return r, nil
+	}
+	if o.force == "load" {
+		return nil, usagef("flag -force load: no complete cached run for this config (expected %s)", dir)
+	}
+	// Another process training the same config holds this lock; the second one waits, then
+	// finds the first one's complete run.
 	unlock, err := compute.Lock(filepath.Join(o.runs, ".locks", key+".lock"))
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if o.force != "train" && compute.Complete(dir) {
-		r, err := compute.LoadRun(dir)
-		if err == nil {
-			o.logf(stderr, "using the cached run %s (-force train to retrain)", dir)
-			return r, nil
-		}
-		if o.force == "load" {
-			return nil, usagef("flag -force load: the cached run %s is damaged: %v", dir, err)
-		}
-		o.logf(stderr, "the cached run %s is damaged (%v): training again", dir, err)
-	} else if o.force == "load" {
-		return nil, usagef("flag -force load: no complete cached run for this config (expected %s)", dir)
+	if r, ok := cached(); ok {
+		return r, nil
 	}
 	if init == nil {
 		if init, err = compute.InitParams(o.cfg); err != nil {

@@ -3,10 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"maxgrok/compute"
+	"maxgrok/render"
 )
 
 // runCLI runs the program with args in dir and returns the exit status, stdout and stderr.
@@ -61,6 +69,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-out", "runs/site"}, `maxgrok: flag -out: "runs/site" is inside the run cache "runs"`},
 		{[]string{"-force", "load"}, `maxgrok: flag -force load: no complete cached run for this config`},
 		{[]string{"extra"}, `maxgrok: unexpected argument "extra"`},
+		{[]string{"-vocab", "1024"}, `maxgrok: config too large: its 301 checkpoints and analyses need about 7399 MiB of memory (limit 4096 MiB); raise checkpoint_every or lower vocab`},
+		{[]string{"-vocab", "512"}, `maxgrok: config too large: the slider's payload would be at least 150 MiB (limit 95 MiB for a web host); raise checkpoint_every or lower vocab`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, dir, tc.args...)
@@ -71,5 +81,186 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("a run folder was created for bad input")
 			}
 		})
+	}
+}
+
+// TestMain lets the tests run the command itself as a subprocess: with MAXGROK_RUN_MAIN=1 the
+// test binary is the program.
+func TestMain(m *testing.M) {
+	if os.Getenv("MAXGROK_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// command returns the program as a subprocess in dir.
+func command(t *testing.T, dir string, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "MAXGROK_RUN_MAIN=1"), env...)
+	return cmd
+}
+
+// quickArgs is a small config whose run takes well under a second.
+var quickArgs = []string{"-quiet", "-vocab", "16", "-d-model", "16", "-d-head", "16", "-force-adjacent", "0,1,2,5", "-lr", "0.005"}
+
+// TestInterruptAndResume sends SIGINT to a long training part-way and checks that the rerun
+// resumes and ends with the same run folder and site as an uninterrupted run.
+func TestInterruptAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 30000 epochs twice")
+	}
+	args := slices.Concat(quickArgs, []string{"-epochs", "30000", "-checkpoint-every", "100"})
+	whole, parts := t.TempDir(), t.TempDir()
+	if out, err := command(t, whole, nil, args...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	cmd := command(t, parts, nil, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once a checkpoint part-way exists (generous bound: a minute).
+	deadline := time.Now().Add(time.Minute)
+	for {
+		m, _ := filepath.Glob(filepath.Join(parts, "runs", "*", "checkpoints", "epoch-05000.safetensors"))
+		if len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint at epoch 5000 after a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("interrupted run: %v, stderr %q; want exit 1 and a message", err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(parts, "public")); err == nil {
+		t.Fatal("an interrupted run wrote a site")
+	}
+	if out, err := command(t, parts, nil, args...).CombinedOutput(); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, out)
+	}
+	diffTrees(t, whole, parts)
+}
+
+// diffTrees reports every file that differs between two folders.
+func diffTrees(t *testing.T, a, b string) {
+	t.Helper()
+	ta, tb := tree(t, a), tree(t, b)
+	if len(ta) == 0 {
+		t.Fatalf("%s is empty", a)
+	}
+	for name, data := range ta {
+		if other, ok := tb[name]; !ok {
+			t.Errorf("%s: only in the first tree", name)
+		} else if !bytes.Equal(data, other) {
+			t.Errorf("%s: contents differ", name)
+		}
+	}
+	for name := range tb {
+		if _, ok := ta[name]; !ok {
+			t.Errorf("%s: only in the second tree", name)
+		}
+	}
+}
+
+// tree returns every file under dir (lock files aside) by relative path.
+func tree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".lock") {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[rel], err = os.ReadFile(path)
+		return err
+	})
+	return files
+}
+
+// TestConcurrentBuilds starts two builds of the same config at once: both succeed, and the
+// cache and the site are valid afterwards.
+func TestConcurrentBuilds(t *testing.T) {
+	dir := t.TempDir()
+	args := slices.Concat(quickArgs, []string{"-epochs", "300"})
+	a, b := command(t, dir, nil, args...), command(t, dir, nil, args...)
+	var outA, outB bytes.Buffer
+	a.Stdout, a.Stderr, b.Stdout, b.Stderr = &outA, &outA, &outB, &outB
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errA, errB := a.Wait(), b.Wait()
+	if errA != nil || errB != nil {
+		t.Fatalf("concurrent builds: %v (%s), %v (%s)", errA, outA.String(), errB, outB.String())
+	}
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "metrics.csv"))
+	if len(runs) != 1 {
+		t.Fatalf("%d complete runs in the cache, want 1", len(runs))
+	}
+	if _, err := compute.LoadRun(filepath.Dir(runs[0])); err != nil {
+		t.Fatalf("the cached run does not load: %v", err)
+	}
+	checkManifest(t, filepath.Join(dir, "public"))
+}
+
+// checkManifest checks that every file of the site's manifest exists.
+func checkManifest(t *testing.T, site string) {
+	t.Helper()
+	m, err := os.ReadFile(filepath.Join(site, render.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range strings.Fields(string(m)) {
+		if _, err := os.Stat(filepath.Join(site, name)); err != nil {
+			t.Errorf("manifest lists %s: %v", name, err)
+		}
+	}
+}
+
+// TestDeterministicOutput builds the same config with GOMAXPROCS 1 and 2: the run folders and
+// sites must be byte-identical.
+func TestDeterministicOutput(t *testing.T) {
+	args := slices.Concat(quickArgs, []string{"-epochs", "200"})
+	one, two := t.TempDir(), t.TempDir()
+	if out, err := command(t, one, []string{"GOMAXPROCS=1"}, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := command(t, two, []string{"GOMAXPROCS=2"}, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	diffTrees(t, one, two)
+}
+
+// TestDivergenceExit checks the command's side of divergence: exit 1, the epoch in the message,
+// no site and no complete run.
+func TestDivergenceExit(t *testing.T) {
+	dir := t.TempDir()
+	cmd := command(t, dir, nil, slices.Concat(quickArgs, []string{"-epochs", "50", "-lr", "1e300", "-weight-decay", "0"})...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "training diverged at epoch") {
+		t.Fatalf("diverging run: %v, output %q; want exit 1 naming the epoch", err, out)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "metrics.csv")); len(m) > 0 {
+		t.Error("a diverged run was marked complete")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "public")); err == nil {
+		t.Error("a diverged run wrote a site")
 	}
 }

@@ -53,9 +53,12 @@ type Analyzer struct {
 }
 
 // NewAnalyzer returns an analyzer for checkpoints of config c, whose training pairs are
-// mask[a*V+b] (TrainMask(c)).
+// mask[a*V+b] (TrainMask(c)). Like Config.Validate, it supports seq_len 2 only.
 func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	m := DimsOf(c)
+	if m.N != 2 {
+		panic(fmt.Sprintf("compute: NewAnalyzer: seq_len %d is not supported (only 2)", m.N))
+	}
 	if len(mask) != m.V*m.V {
 		panic(fmt.Sprintf("compute: NewAnalyzer: mask has %d entries, want V² = %d", len(mask), m.V*m.V))
 	}
@@ -80,16 +83,21 @@ func (az *Analyzer) Analyze(p *Params) *Analysis {
 		panic(fmt.Sprintf("compute: Analyze: checkpoint sizes %+v, analyzer sizes %+v", p.Dims, az.dims))
 	}
 	V, n := az.dims.V, az.dims.N
+	buf := make([]float64, 3*V*V+3*V+n+n*V) // one allocation for every slice of the result
+	take := func(k int) []float64 {
+		s := buf[:k:k]
+		buf = buf[k:]
+		return s
+	}
 	a := &Analysis{
-		QK: make([]float64, V), OV: make([]float64, V*V), OVCentered: make([]float64, V*V),
-		PosQK: make([]float64, n), EOSDirect: make([]float64, V), EOSOV: make([]float64, V),
-		PosOV: make([]float64, n*V), Margin: make([]float64, V*V),
+		QK: take(V), OV: take(V * V), OVCentered: take(V * V), PosQK: take(n),
+		EOSDirect: take(V), EOSOV: take(V), PosOV: take(n * V), Margin: take(V * V),
 	}
 	TablesForward(az.tables, p)
 	az.circuits(a, p)
 	az.perInput(a)
 	a.L2Norm = p.L2Norm()
-	a.CubicBound = az.cubic.bound(p, nil)
+	a.CubicBound = az.cubic.bound(p, az.tables, nil)
 	return a
 }
 

@@ -582,8 +582,10 @@ func TestAnalyzeProperties(t *testing.T) {
 			// The cubic bound is a lower bound on the accuracy; each input it certifies is
 			// classified correctly (margin > 0).
 			var s cubicScratch
+			tables := NewTables(p.Dims)
+			TablesForward(tables, p)
 			certified := make([]bool, V*V)
-			bound := s.bound(p, certified)
+			bound := s.bound(p, tables, certified)
 			if bound != a.CubicBound {
 				t.Errorf("cubic bound %v with certificates, %v without", bound, a.CubicBound)
 			}

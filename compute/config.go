@@ -143,9 +143,6 @@ func (c *Config) Validate() error {
 	if nTrain >= total {
 		return fieldErr("training_ratio", fmt.Sprintf("a test set of at least one pair (the training set takes all %d)", total), c.TrainingRatio)
 	}
-	if n := c.NumCheckpoints(); int64(n)*int64(total) > 1<<31 {
-		return fieldErr("checkpoint_every", "fewer checkpoints for this vocab (the margin maps would not fit in memory)", c.CheckpointEvery)
-	}
 	return nil
 }
 

@@ -18,15 +18,18 @@ import (
 //
 // It is a count, so it must equal the reference's exactly: the elementwise steps keep numpy's
 // order of operations, with products converted to float64 explicitly so that the compiler may
-// not fuse them into multiply-adds (numpy does not). The matrix products go through BLAS here
-// as there; their rounding differs at the 1e-16 level, which could flip only a comparison
-// that is that close to 0 (none is, on the reference checkpoints: see TestCubicBoundSeries).
+// not fuse them into multiply-adds (numpy does not). The matrix products (EQKE, EVOU and PVOU
+// associated differently, to reuse the forward pass's tables) and the exponentials round
+// differently from numpy's, by an ulp or so, which could flip only a comparison that close to
+// 0: none does on the 301 reference checkpoints (TestCubicBoundReference).
 
 // CubicBound returns the fraction of the V² inputs that the cubic proof certifies as correctly
 // classified by the model p (biases included). It panics unless p has n = 2 data positions.
 func CubicBound(p *Params) float64 {
+	t := NewTables(p.Dims)
+	TablesForward(t, p)
 	var s cubicScratch
-	return s.bound(p, nil)
+	return s.bound(p, t, nil)
 }
 
 // cubicScratch holds the intermediate tables of the cubic bound so that repeated calls (one per
@@ -39,11 +42,9 @@ type cubicScratch struct {
 	eqke   []float64 // [V+1]    EQKE
 	eqkp   []float64 // [3]      EQKP
 	eupu   []float64 // [V]      EUPU
-	ev     []float64 // [V+1, h] E·V + b_V
-	evo    []float64 // [V+1, d] (E·V + b_V)·O + b_O
+	bias   []float64 // [V]      b_V·O·U + b_O·U + b_U
 	evou   []float64 // [V+1, V] EVOU
-	pv     []float64 // [3, h]   P·V
-	pvo    []float64 // [3, d]   P·V·O
+	evouT  []float64 // [V, V+1] EVOUᵀ
 	pvou   []float64 // [3, V]   PVOU
 	euc    []float64 // [V]      EUc
 	ppess  []float64 // [V]      Ppess
@@ -59,15 +60,16 @@ func (s *cubicScratch) resize(m Dims) {
 	*s = cubicScratch{
 		dims: m, xEOS: make([]float64, d), qv: make([]float64, h),
 		kqv: make([]float64, d), eqke: make([]float64, V+1), eqkp: make([]float64, 3), eupu: make([]float64, V),
-		ev: make([]float64, (V+1)*h), evo: make([]float64, (V+1)*d), evou: make([]float64, (V+1)*V),
-		pv: make([]float64, 3*h), pvo: make([]float64, 3*d), pvou: make([]float64, 3*V),
-		euc: make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
+		bias: make([]float64, V), evou: make([]float64, (V+1)*V), evouT: make([]float64, V*(V+1)),
+		pvou: make([]float64, 3*V),
+		euc:  make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
 	}
 }
 
-// bound computes CubicBound(p). If certified is not nil (length V², index a*V+b), it also sets
+// bound computes CubicBound(p), given the tables t of the forward pass of p (TablesForward),
+// whose OV products it reuses. If certified is not nil (length V², index a*V+b), it also sets
 // certified[a*V+b] for every input (a, b, EOS) that the proof certifies.
-func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
+func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 	if p.N != 2 {
 		panic(fmt.Sprintf("compute: the cubic bound needs seq_len 2, got %d", p.N))
 	}
@@ -96,23 +98,24 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 	}
 	// EUPU = (E[EOS] + P[2])·U  [V]: the direct path
 	vecmat(s.eupu, s.xEOS, p.WU, d, V, 0)
-	// EVOU = ((E·V + b_V)·O + b_O)·U + b_U  [V+1, V] (the biases counted once, here)
-	matmul(s.ev, E, p.WV, V+1, d, h, 0)
-	for t := range V + 1 {
-		axpy(s.ev[t*h:(t+1)*h], 1, p.BV)
+	// EVOU = ((E·V + b_V)·O + b_O)·U + b_U  [V+1, V] (the biases counted once, here),
+	// computed as E·M + (b_V·O·U + b_O·U + b_U) with the tables' M = V·O·U, E[:V]·M (EL)
+	// and C = b_V·O·U: the same products, associated differently
+	copy(s.bias, t.C)
+	vecmat(s.bias, p.BO, p.WU, d, V, 1)
+	axpy(s.bias, 1, p.BU)
+	copy(s.evou, t.EL[:V*V])
+	vecmat(s.evou[V*V:], E[V*d:(V+1)*d], t.M, d, V, 0)
+	for tok := range V + 1 {
+		axpy(s.evou[tok*V:(tok+1)*V], 1, s.bias)
 	}
-	matmul(s.evo, s.ev, p.WO, V+1, h, d, 0)
-	for t := range V + 1 {
-		axpy(s.evo[t*d:(t+1)*d], 1, p.BO)
+	for i := range V + 1 {
+		for j := range V {
+			s.evouT[j*(V+1)+i] = s.evou[i*V+j]
+		}
 	}
-	matmul(s.evou, s.evo, p.WU, V+1, d, V, 0)
-	for t := range V + 1 {
-		axpy(s.evou[t*V:(t+1)*V], 1, p.BU)
-	}
-	// PVOU = P·V·O·U  [3, V]
-	matmul(s.pv, P, p.WV, 3, d, h, 0)
-	matmul(s.pvo, s.pv, p.WO, 3, h, d, 0)
-	matmul(s.pvou, s.pvo, p.WU, 3, d, V, 0)
+	// PVOU = P·V·O·U = P·M  [3, V]
+	matmul(s.pvou, P, t.M, 3, d, V, 0)
 
 	EQKE, EQKP, EUPU, EVOU, PVOU := s.eqke, s.eqkp, s.eupu, s.evou, s.pvou
 	EUc, Ppess, EPpess := s.euc, s.ppess, s.eppess
@@ -161,12 +164,22 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 				EUpess = x
 			}
 		}
-		// EPpess[i] = max_{j != m} (EVc[i, j] + Ppess[j])  for i = 0..V (EOS included)
-		for i := range V + 1 {
-			row := EVOU[i*V : (i+1)*V]
-			rm := row[m]
-			best := maxShifted(row[:m], Ppess[:m], rm, math.Inf(-1))
-			EPpess[i] = maxShifted(row[m+1:], Ppess[m+1:], rm, best)
+		// EPpess[i] = max_{j != m} (EVc[i, j] + Ppess[j]) for the rows read below: i = k < m,
+		// m and EOS (the Python computes every row, and reads these). The one step cubic
+		// in V: it sweeps EVOUᵀ a column j of EVOU at a time, so that the running maxima are
+		// independent (a maximum does not depend on the order it is taken in).
+		for i := range EPpess {
+			EPpess[i] = math.Inf(-1)
+		}
+		colM := s.evouT[m*(V+1) : (m+1)*(V+1)] // EVOU[:, m]
+		for j := range V {
+			if j != m {
+				col := s.evouT[j*(V+1) : (j+1)*(V+1)] // EVOU[:, j]
+				maxShifted(EPpess[:m+1], col[:m+1], colM, Ppess[j])
+				if y := (col[EOS] - colM[EOS]) + Ppess[j]; y > EPpess[EOS] {
+					EPpess[EOS] = y
+				}
+			}
 		}
 		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
 		for k := range m {
@@ -185,44 +198,24 @@ func (s *cubicScratch) bound(p *Params, certified []bool) float64 {
 	return float64(count) / float64(V*V)
 }
 
-// maxShifted returns the largest of best and (row[j] - rm) + p[j] over j: the inner loop of
-// EPpess, the one step of the bound that is cubic in V. Four running maxima let the
-// iterations overlap; the maximum does not depend on the order the values are visited in.
-func maxShifted(row, p []float64, rm, best float64) float64 {
-	p = p[:len(row)]
-	b0, b1, b2, b3 := best, best, best, best
-	j := 0
-	for ; j+4 <= len(row); j += 4 {
-		y0 := (row[j] - rm) + p[j]
-		y1 := (row[j+1] - rm) + p[j+1]
-		y2 := (row[j+2] - rm) + p[j+2]
-		y3 := (row[j+3] - rm) + p[j+3]
-		if y0 > b0 {
-			b0 = y0
-		}
-		if y1 > b1 {
-			b1 = y1
-		}
-		if y2 > b2 {
-			b2 = y2
-		}
-		if y3 > b3 {
-			b3 = y3
+// maxShifted sets best[i] = max(best[i], (col[i] - colM[i]) + pj) for every i: one column j of
+// EP = EVc + Ppess, with col = EVOU[:, j], colM = EVOU[:, m] and pj = Ppess[j].
+func maxShifted(best, col, colM []float64, pj float64) {
+	best, colM = best[:len(col)], colM[:len(col)]
+	for i, x := range col {
+		if y := (x - colM[i]) + pj; y > best[i] {
+			best[i] = y
 		}
 	}
-	for ; j < len(row); j++ {
-		if y := (row[j] - rm) + p[j]; y > b0 {
-			b0 = y
-		}
-	}
-	return max(b0, b1, b2, b3)
 }
 
 // softmax3 is the softmax of three scores as numpy computes it: subtract the largest,
-// exponentiate, divide each by the sum (summed left to right).
+// exponentiate, divide each by the sum (summed left to right). The exponentials are
+// expNonPos's (their arguments are <= 0), within 2 ulps of math.Exp and three times as fast;
+// numpy's own differ from both by an ulp or so.
 func softmax3(x0, x1, x2 float64) (p0, p1, p2 float64) {
 	mx := max(x0, x1, x2)
-	e0, e1, e2 := math.Exp(x0-mx), math.Exp(x1-mx), math.Exp(x2-mx)
+	e0, e1, e2 := expNonPos(x0-mx), expNonPos(x1-mx), expNonPos(x2-mx)
 	sum := e0 + e1 + e2
 	return e0 / sum, e1 / sum, e2 / sum
 }

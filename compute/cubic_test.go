@@ -20,9 +20,8 @@ func TestCubicBoundReference(t *testing.T) {
 		dir := sharedOrSkip(t, "run/checkpoints")
 		series := refSeries(t)
 		ckpts, epochs := readRunCheckpoints(t, dir, DefaultConfig())
-		var s cubicScratch
 		for i, p := range ckpts {
-			if got, want := s.bound(p, nil), series[epochs[i]][2]; got != want {
+			if got, want := CubicBound(p), series[epochs[i]][2]; got != want {
 				t.Errorf("epoch %d: cubic bound %v, reference %v", epochs[i], got, want)
 			}
 		}
@@ -66,8 +65,10 @@ func TestCubicBoundSeqLen(t *testing.T) {
 // BenchmarkCubicBound is the cubic bound of one default-config checkpoint (mid-grokking).
 func BenchmarkCubicBound(b *testing.B) {
 	p := refCheckpoint(b, 1500)
+	t := NewTables(p.Dims)
+	TablesForward(t, p)
 	var s cubicScratch
 	for b.Loop() {
-		s.bound(p, nil)
+		s.bound(p, t, nil)
 	}
 }

@@ -1,0 +1,388 @@
+package render
+
+// Browser tests: a small site is rendered into a temporary folder and opened in Debian's
+// headless Chromium, over file:// and over http://127.0.0.1. Chromium is driven from the command
+// line only: a copy of index.html gets testdata/browser_selftest.js as its first script, which
+// checks the page once the slider is ready and writes a JSON report into <pre id="selftest">;
+// `chromium --dump-dom` prints the DOM, and the test reads the report from it. Screenshots
+// (light, dark, narrow) go to a temporary folder, or to $MAXGROK_SCREENSHOTS when set.
+//
+// Without /usr/bin/chromium the test is skipped, except in CI (CI=true), where it fails.
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"maxgrok/compute"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %s is missing: %v", chromiumPath, err)
+		}
+		t.Skipf("%s not found; install chromium to run the browser tests", chromiumPath)
+	}
+}
+
+// writeSite renders run r into dir as the site builder would (index.html, assets, payload
+// scripts, figures/*.svg); with selftest, index.html loads testdata/browser_selftest.js first.
+func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
+	t.Helper()
+	figs, err := Figures(r, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := EncodePayload(r, figs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(q int) { BrotliQuality = q }(BrotliQuality)
+	BrotliQuality = 5 // Chromium reads the gzip script; brotli at 11 takes seconds for V=64
+	gz, br, err := PayloadScripts(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := pageData(r, figs)
+	var page strings.Builder
+	if err := RenderPage(&page, os.DirFS(templatesDir), d); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{d.Assets.PayloadGzip: gz, d.Assets.PayloadBrotli: br}
+	for _, f := range figs {
+		files["figures/"+f.Name+".svg"] = f.SVG
+	}
+	for src, dst := range map[string]string{"style.css": d.Assets.CSS, "app.js": d.Assets.JS} {
+		b, err := os.ReadFile(filepath.Join(templatesDir, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[dst] = b
+	}
+	index := page.String()
+	if selftest {
+		b, err := os.ReadFile(filepath.Join("testdata", "browser_selftest.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["selftest.js"] = b
+		index = strings.Replace(index, "<head>", "<head>\n<script src=\"selftest.js\"></script>", 1)
+	}
+	files["index.html"] = []byte(index)
+	for name, b := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// chromiumFlags are the flags of every run: headless, no sandbox (root in CI), nothing from the
+// network, a fresh profile.
+func chromiumFlags(t *testing.T) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}
+}
+
+// runChromium runs headless Chromium with args and returns its standard output.
+func runChromium(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromiumPath, append(chromiumFlags(t), args...)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	return stdout.String()
+}
+
+type selftestReport struct {
+	Errors    []string  `json:"errors"`
+	Warnings  []string  `json:"warnings"`
+	Resources []string  `json:"resources"`
+	Base      string    `json:"base"`
+	Steps     []float64 `json:"steps"`
+	Checks    struct {
+		Payload             string          `json:"payload"`
+		Checkpoints         int             `json:"checkpoints"`
+		InitialEpoch        string          `json:"initialEpoch"`
+		InitialHash         string          `json:"initialHash"`
+		ControlsShown       bool            `json:"controlsShown"`
+		Figures             []string        `json:"figures"`
+		MovedTo             string          `json:"movedTo"`
+		MovedEpoch          string          `json:"movedEpoch"`
+		MovedHash           string          `json:"movedHash"`
+		Valuetext           string          `json:"valuetext"`
+		PixelsChanged       map[string]bool `json:"pixelsChanged"`
+		QKChanged           bool            `json:"qkChanged"`
+		Marker              *string         `json:"marker"`
+		AfterKeys           string          `json:"afterKeys"`
+		AfterKeysWant       string          `json:"afterKeysWant"`
+		AfterHashchange     string          `json:"afterHashchange"`
+		AfterHashchangeWant string          `json:"afterHashchangeWant"`
+		HeatTip             string          `json:"heatTip"`
+		Scrubbed            string          `json:"scrubbed"`
+		ScrubbedWant        string          `json:"scrubbedWant"`
+		LossTip             string          `json:"lossTip"`
+		TipHidden           bool            `json:"tipHidden"`
+		Playing             string          `json:"playing"`
+		Played              bool            `json:"played"`
+		CSVLines            int             `json:"csvLines"`
+		CSVHeader           string          `json:"csvHeader"`
+		SVGImage            bool            `json:"svgImage"`
+	} `json:"checks"`
+}
+
+var selftestPre = regexp.MustCompile(`(?s)<pre id="selftest">(.*?)</pre>`)
+
+// selftest opens pageURL in Chromium and returns the self-test's report.
+func selftest(t *testing.T, pageURL string) selftestReport {
+	t.Helper()
+	dom := runChromium(t, "--virtual-time-budget=15000", "--window-size=1280,2000", "--dump-dom", pageURL)
+	m := selftestPre.FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("no <pre id=\"selftest\"> in the DOM of %s (%d bytes)", pageURL, len(dom))
+	}
+	var rep selftestReport
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &rep); err != nil {
+		t.Fatalf("self-test report: %v\n%s", err, m[1])
+	}
+	return rep
+}
+
+// checkSelftest checks a self-test report; with timed, the step times too (they are real only
+// without virtual time).
+func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.Run, timed bool) {
+	t.Helper()
+	c := rep.Checks
+	for _, e := range rep.Errors {
+		t.Errorf("page error: %s", e)
+	}
+	for _, w := range rep.Warnings {
+		t.Errorf("page warning: %s", w)
+	}
+	if c.Checkpoints != len(r.Epochs) {
+		t.Errorf("the page has %d checkpoints, want %d", c.Checkpoints, len(r.Epochs))
+	}
+	if c.InitialEpoch != "1500" {
+		t.Errorf("opened with %s, #epoch shows %q, want 1500", c.InitialHash, c.InitialEpoch)
+	}
+	if !c.ControlsShown {
+		t.Error("the controls are still hidden")
+	}
+	want := []string{"qk", "ov_centered", "ov", "pos_qk", "irrelevant", "margin", "loss", "accuracy", "l2_norm"}
+	if got := slices.Clone(c.Figures); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("animated figures %v, want %v", c.Figures, want)
+	}
+	if c.MovedEpoch != c.MovedTo || c.MovedHash != "#epoch="+c.MovedTo || c.Valuetext != "epoch "+c.MovedTo {
+		t.Errorf("after moving the slider to epoch %s: #epoch %q, hash %q, aria-valuetext %q", c.MovedTo, c.MovedEpoch, c.MovedHash, c.Valuetext)
+	}
+	for _, name := range []string{"margin", "ov", "ov_centered"} {
+		if !c.PixelsChanged[name] {
+			t.Errorf("the %s canvas did not change with the slider", name)
+		}
+	}
+	if !c.QKChanged {
+		t.Error("the qk line did not change with the slider")
+	}
+	if c.Marker == nil {
+		t.Error("no epoch marker on the loss figure")
+	}
+	if c.AfterKeys != c.AfterKeysWant {
+		t.Errorf("after End, Left, Shift+Left: epoch %s, want %s", c.AfterKeys, c.AfterKeysWant)
+	}
+	if c.AfterHashchange != c.AfterHashchangeWant {
+		t.Errorf("after a hashchange: epoch %s, want %s", c.AfterHashchange, c.AfterHashchangeWant)
+	}
+	if !regexp.MustCompile(`^a \d+, b \d+\nmargin: -?[0-9.e+-]+ ±[0-9.e+-]+\n(training|test) pair$`).MatchString(c.HeatTip) {
+		t.Errorf("margin tooltip %q", c.HeatTip)
+	}
+	if c.Scrubbed != c.ScrubbedWant || !strings.HasPrefix(c.LossTip, "epoch ") || !strings.Contains(c.LossTip, "train loss: ") {
+		t.Errorf("hovering the middle of the loss figure: epoch %s (want %s), tooltip %q", c.Scrubbed, c.ScrubbedWant, c.LossTip)
+	}
+	if V := r.Config.Vocab; c.CSVLines != V*V+2 || c.CSVHeader != "a,b,margin,train" {
+		t.Errorf("margin CSV: %d lines, header %q; want %d lines, a,b,margin,train", c.CSVLines, c.CSVHeader, V*V+2)
+	}
+	if !c.SVGImage {
+		t.Error("the margin SVG download does not carry the selected epoch's image")
+	}
+	if !c.TipHidden {
+		t.Error("the tooltip stays after the pointer leaves")
+	}
+	if timed && (c.Playing != "true" || !c.Played) {
+		t.Errorf("Play: aria-pressed %q, moved %v", c.Playing, c.Played)
+	}
+	if c.Payload != "data/payload.gz.js" && c.Payload != "data/payload.br.js" {
+		t.Errorf("payload script %q", c.Payload)
+	}
+	if origin != "" && !strings.HasPrefix(rep.Base, origin) {
+		t.Errorf("page base %q is not under %q", rep.Base, origin)
+	}
+	for _, u := range rep.Resources {
+		if !strings.HasPrefix(u, rep.Base) {
+			t.Errorf("the page loaded %s, outside the site %s", u, rep.Base)
+		}
+	}
+	if len(rep.Steps) == 0 {
+		t.Fatal("no step times")
+	}
+	if !timed {
+		return
+	}
+	var sum, worst float64
+	for _, s := range rep.Steps {
+		sum += s
+		worst = max(worst, s)
+	}
+	mean := sum / float64(len(rep.Steps))
+	t.Logf("tooltips: %q, %q", c.HeatTip, c.LossTip)
+	t.Logf("payload %s; %d slider steps: mean %.2f ms, max %.2f ms", c.Payload, len(rep.Steps), mean, worst)
+	if mean > 16 {
+		t.Errorf("a slider step takes %.1f ms on average, want under 16 ms", mean)
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	needChromium(t)
+	r := slidingRun(16, 2000, 50) // 41 checkpoints, vocab 16
+	dir := t.TempDir()
+	writeSite(t, dir, r, true)
+
+	t.Run("file", func(t *testing.T) {
+		u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "index.html")), Fragment: "epoch=1500"}).String()
+		checkSelftest(t, selftest(t, u), "file://"+filepath.ToSlash(dir), r, false)
+	})
+	t.Run("http", func(t *testing.T) {
+		// 1525 is halfway between the checkpoints 1500 and 1550: the earlier one wins.
+		checkSelftest(t, httpSelftest(t, dir, "epoch=1525"), "", r, true)
+	})
+}
+
+// TestBrowserReference times the slider on the reference run (V=64, 301 checkpoints).
+func TestBrowserReference(t *testing.T) {
+	needChromium(t)
+	r := payloadRefRun(t)
+	dir := t.TempDir()
+	writeSite(t, dir, r, true)
+	checkSelftest(t, httpSelftest(t, dir, "epoch=1500"), "", r, true)
+}
+
+// httpSelftest serves the site dir under /repo/ of a local server, opens index.html#fragment
+// in Chromium in real time (no --virtual-time-budget, so that the step times mean something)
+// and returns the report the self-test posts; the browser is stopped then.
+func httpSelftest(t *testing.T, dir, fragment string) selftestReport {
+	t.Helper()
+	reports := make(chan []byte, 1)
+	mux := http.NewServeMux()
+	mux.Handle("/repo/", http.StripPrefix("/repo/", http.FileServer(http.Dir(dir))))
+	mux.HandleFunc("POST /repo/__selftest", func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		select {
+		case reports <- b:
+		default:
+		}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromiumPath, append(chromiumFlags(t), "--window-size=1280,2000", srv.URL+"/repo/index.html#"+fragment)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	var rep selftestReport
+	select {
+	case b := <-reports:
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatalf("self-test report: %v\n%s", err, b)
+		}
+	case <-ctx.Done():
+		t.Fatalf("no self-test report from chromium within 40 s\n%s", stderr.String())
+	}
+	if !strings.HasPrefix(rep.Base, srv.URL+"/repo/") {
+		t.Errorf("page base %q is not under %s/repo/", rep.Base, srv.URL)
+	}
+	return rep
+}
+
+// TestScreenshots renders the site (the reference run when ../shared is present, else the small
+// run) in light and dark mode and at a phone's width. Look at the PNGs: set
+// MAXGROK_SCREENSHOTS=dir to keep them.
+func TestScreenshots(t *testing.T) {
+	needChromium(t)
+	if testing.Short() {
+		t.Skip("screenshots are not checked in -short mode")
+	}
+	out := os.Getenv("MAXGROK_SCREENSHOTS")
+	if out == "" {
+		out = t.TempDir()
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := slidingRun(16, 2000, 50)
+	if _, err := os.Stat(payloadSharedRun); err == nil && os.Getenv("MAXGROK_SCREENSHOTS") != "" {
+		r = payloadRefRun(t)
+	}
+	dir := t.TempDir()
+	writeSite(t, dir, r, false)
+	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "index.html")), Fragment: "epoch=1500"}).String()
+	for _, s := range []struct {
+		name  string
+		flags []string
+	}{
+		{"light", []string{"--window-size=1280,2400", "--blink-settings=preferredColorScheme=1"}},
+		{"dark", []string{"--window-size=1280,2400", "--force-dark-mode", "--blink-settings=preferredColorScheme=0"}},
+		{"narrow", []string{"--window-size=390,2400", "--blink-settings=preferredColorScheme=1"}},
+	} {
+		png := filepath.Join(out, "browser-"+s.name+".png")
+		runChromium(t, append(s.flags, "--virtual-time-budget=15000", "--screenshot="+png, page)...)
+		st, err := os.Stat(png)
+		if err != nil || st.Size() < 10_000 {
+			t.Errorf("screenshot %s: %v", png, err)
+			continue
+		}
+		t.Logf("%s: %d bytes", png, st.Size())
+	}
+}
+
+// TestWriteSite writes the test site into $MAXGROK_SITE to look at by hand (the reference run
+// with MAXGROK_SITE_REF=1, the self-test with MAXGROK_SITE_SELFTEST=1); without it, it skips.
+func TestWriteSite(t *testing.T) {
+	d := os.Getenv("MAXGROK_SITE")
+	if d == "" {
+		t.Skip("set MAXGROK_SITE=dir to write the test site there")
+	}
+	r := slidingRun(16, 2000, 50)
+	if os.Getenv("MAXGROK_SITE_REF") != "" {
+		r = payloadRefRun(t)
+	}
+	writeSite(t, d, r, os.Getenv("MAXGROK_SITE_SELFTEST") != "")
+}

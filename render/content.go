@@ -1,0 +1,280 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
+
+	"maxgrok/compute"
+	"maxgrok/render/mathml"
+)
+
+// ContentData is what the Markdown explanations see as their template data ({{.Config.Vocab}},
+// {{.Phase "grokked"}} and so on). The README documents every field with an example.
+type ContentData struct {
+	Config      compute.Config    // the run's config
+	FinalEpoch  int               // the last epoch
+	Checkpoints int               // number of checkpoints
+	Every       int               // epochs between checkpoints
+	TrainSize   int               // training pairs
+	ForcedSize  int               // training pairs forced by force_adjacent
+	TestSize    int               // test pairs
+	Final       *compute.Analysis // analyses at the final epoch
+	Phases      []Phase           // the run's phases, in epoch order
+
+	epochs   []int
+	analyses []*compute.Analysis
+}
+
+// Phase returns the phase with the given key, or a zero Phase with Epoch -1 when the run does
+// not have it (test with {{if ge (.Phase "grokked").Epoch 0}}).
+func (d ContentData) Phase(key string) Phase {
+	for _, p := range d.Phases {
+		if p.Key == key {
+			return p
+		}
+	}
+	return Phase{Key: key, Epoch: -1}
+}
+
+// At returns the analyses of the checkpoint nearest to epoch (the earlier one on a tie).
+func (d ContentData) At(epoch int) *compute.Analysis {
+	return d.analyses[nearestIndex(d.epochs, epoch)]
+}
+
+// nearestIndex returns the index of the value of sorted xs nearest to x, the earlier on a tie.
+func nearestIndex(xs []int, x int) int {
+	i, _ := slices.BinarySearch(xs, x)
+	switch {
+	case i == 0:
+		return 0
+	case i == len(xs):
+		return len(xs) - 1
+	case xs[i]-x < x-xs[i-1]:
+		return i
+	}
+	return i - 1
+}
+
+// contentFuncs are the template functions the Markdown can call.
+var contentFuncs = texttemplate.FuncMap{
+	// figure "qk" marks where figure qk goes.
+	"figure": func(name string) string { return "\n<!--figure:" + name + "-->\n" },
+	// epoch 1970 is a Markdown link that moves the slider: [epoch 1970](#epoch=1970).
+	"epoch": func(e int) string { return fmt.Sprintf("[epoch %d](#epoch=%d)", e, e) },
+	// pct 0.9912 is "99.1%".
+	"pct": func(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" },
+	// mul 64 64 is 4096.
+	"mul": func(a, b int) int { return a * b },
+	// sqrt 32 is "5.66".
+	"sqrt": func(x int) string { return strconv.FormatFloat(math.Sqrt(float64(x)), 'f', 2, 64) },
+	// num 0.000123 is "0.000123" (4 significant digits).
+	"num": func(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) },
+}
+
+// headingRE finds the first "# Title" line of a Markdown file.
+var headingRE = regexp.MustCompile(`(?m)^#[ \t]+(.+?)[ \t]*$`)
+
+// RenderContent renders every .md file of dir, in name order, into sections: each file is a
+// text/template executed with data, then Markdown (CommonMark, GFM tables, raw HTML allowed) with
+// $...$ and $$...$$ math rendered to MathML. Errors name the file and, for templates and math,
+// the line.
+func RenderContent(dir fs.FS, data ContentData, epochs []int, analyses []*compute.Analysis) ([]Section, error) {
+	data.epochs, data.analyses = epochs, analyses
+	names, err := fs.Glob(dir, "*.md")
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, errors.New("content: no .md files")
+	}
+	slices.Sort(names)
+	var out []Section
+	for _, name := range names {
+		s, err := renderFile(dir, name, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func renderFile(dir fs.FS, name string, data ContentData) (Section, error) {
+	src, err := fs.ReadFile(dir, name)
+	if err != nil {
+		return Section{}, fmt.Errorf("content %s: %w", name, err)
+	}
+	tmpl, err := texttemplate.New(name).Funcs(contentFuncs).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return Section{}, fmt.Errorf("content %w", err)
+	}
+	var md bytes.Buffer
+	if err := tmpl.Execute(&md, data); err != nil {
+		return Section{}, fmt.Errorf("content %w", err)
+	}
+	text := md.Bytes()
+	m := headingRE.FindSubmatchIndex(text)
+	if m == nil {
+		return Section{}, fmt.Errorf("content %s: expected a first-level heading (# Title)", name)
+	}
+	title := string(text[m[2]:m[3]])
+	body := append(append([]byte{}, text[:m[0]]...), text[m[1]:]...)
+	// Math errors report lines of the executed template; they are the file's lines as long as
+	// the template actions above them produce single lines, which is how content is written.
+	ext := mathml.New()
+	gm := goldmark.New(
+		goldmark.WithExtensions(extension.Table, extension.Strikethrough, ext),
+		goldmark.WithRendererOptions(html.WithUnsafe()),
+	)
+	var out bytes.Buffer
+	if err := gm.Convert(body, &out); err != nil {
+		return Section{}, fmt.Errorf("content %s: %w", name, err)
+	}
+	if err := ext.Err(); err != nil {
+		return Section{}, fmt.Errorf("content %s: %w", name, adjustLine(err, bytes.Count(text[:m[1]], []byte("\n"))))
+	}
+	return Section{ID: sectionID(name), Title: title, HTML: template.HTML(out.String())}, nil
+}
+
+// adjustLine shifts the line number of a math error by the lines removed above the body.
+func adjustLine(err error, removed int) error {
+	var me *mathml.Error
+	if removed == 0 || !errors.As(err, &me) {
+		return err
+	}
+	c := *me
+	c.Line += removed
+	return &c
+}
+
+// sectionID turns "02-the-model.md" into "the-model".
+func sectionID(name string) string {
+	base := strings.TrimSuffix(path.Base(name), ".md")
+	if i := strings.IndexByte(base, '-'); i > 0 && strings.Trim(base[:i], "0123456789") == "" {
+		base = base[i+1:]
+	}
+	return strings.ToLower(base)
+}
+
+// Phases computes the run's notable epochs from its analyses (test metrics at checkpoints) and
+// metrics (train accuracy at every epoch), each snapped to a checkpoint:
+//
+//	start       epoch 0
+//	early_peak  the highest test accuracy before it falls by 5 points or more (the model starts
+//	            to memorise)
+//	plateau     the lowest test accuracy between early_peak and grokking
+//	memorised   train accuracy first reaches 1.0
+//	grokked     test accuracy first reaches 0.99
+//	bound_peak  the certified bound's highest value
+//	final       the last epoch
+//
+// Phases the run does not have are left out.
+func Phases(r *compute.Run) []Phase {
+	as := r.Analyses
+	T := len(as)
+	var out []Phase
+	add := func(key, name string, i int, desc string) {
+		out = append(out, Phase{Key: key, Name: name, Epoch: r.Epochs[i], Description: desc})
+	}
+	add("start", "Start", 0, "The initial, random model.")
+	firstAt := func(pred func(a *compute.Analysis) bool) int {
+		for i, a := range as {
+			if pred(a) {
+				return i
+			}
+		}
+		return -1
+	}
+	grok := firstAt(func(a *compute.Analysis) bool { return a.TestAcc >= 0.99 })
+	end := T
+	if grok >= 0 {
+		end = grok
+	}
+	peak := -1
+	best := math.Inf(-1)
+	for i := 0; i < end; i++ {
+		if as[i].TestAcc > best {
+			best = as[i].TestAcc
+			peak = i
+		}
+		if peak >= 0 && as[i].TestAcc <= best-0.05 {
+			break
+		}
+	}
+	dropped := false
+	for i := peak + 1; i < end && peak >= 0; i++ {
+		if as[i].TestAcc <= best-0.05 {
+			dropped = true
+		}
+	}
+	if dropped {
+		add("early_peak", "Early peak", peak, fmt.Sprintf("Test accuracy peaks at %.1f%% before memorisation sets in.", 100*as[peak].TestAcc))
+		low := peak
+		for i := peak; i < end; i++ {
+			if as[i].TestAcc < as[low].TestAcc {
+				low = i
+			}
+		}
+		add("plateau", "Plateau", low, fmt.Sprintf("Test accuracy bottoms out at %.1f%% while the model memorises.", 100*as[low].TestAcc))
+	}
+	for _, m := range r.Metrics {
+		if m.TrainAcc >= 1 {
+			i := nearestAtOrAfter(r.Epochs, m.Epoch)
+			add("memorised", "Train 100%", i, fmt.Sprintf("Train accuracy first reaches 100%% at epoch %d.", m.Epoch))
+			break
+		}
+	}
+	if grok >= 0 {
+		add("grokked", "Grokked", grok, fmt.Sprintf("Test accuracy first reaches 99%% (%.2f%%).", 100*as[grok].TestAcc))
+	}
+	bp := 0
+	for i, a := range as {
+		if a.CubicBound > as[bp].CubicBound {
+			bp = i
+		}
+	}
+	if as[bp].CubicBound > 0 {
+		add("bound_peak", "Bound peak", bp, fmt.Sprintf("The certified bound peaks at %.1f%%.", 100*as[bp].CubicBound))
+	}
+	add("final", "Final", T-1, fmt.Sprintf("The trained model: test accuracy %.2f%%.", 100*as[T-1].TestAcc))
+	slices.SortStableFunc(out, func(a, b Phase) int { return a.Epoch - b.Epoch })
+	return out
+}
+
+// nearestAtOrAfter returns the index of the first checkpoint epoch >= e (the last if none).
+func nearestAtOrAfter(epochs []int, e int) int {
+	i, _ := slices.BinarySearch(epochs, e)
+	return min(i, len(epochs)-1)
+}
+
+// CheckContent renders the Markdown of dir with stand-in data of config c (zero analyses at a
+// single checkpoint), so that a template or math error in a user's -content folder is
+// reported before any training starts.
+func CheckContent(dir fs.FS, c compute.Config) error {
+	m := compute.DimsOf(c)
+	a := &compute.Analysis{
+		QK: make([]float64, m.V), OV: make([]float64, m.V*m.V), OVCentered: make([]float64, m.V*m.V),
+		PosQK: make([]float64, m.N), EOSDirect: make([]float64, m.V), EOSOV: make([]float64, m.V),
+		PosOV: make([]float64, m.N*m.V), Margin: make([]float64, m.V*m.V),
+	}
+	data := ContentData{Config: c, FinalEpoch: c.Epochs, Checkpoints: 1, Every: c.CheckpointEvery, Final: a}
+	for _, key := range []string{"start", "early_peak", "plateau", "memorised", "grokked", "bound_peak", "final"} {
+		data.Phases = append(data.Phases, Phase{Key: key, Name: key})
+	}
+	_, err := RenderContent(dir, data, []int{0}, []*compute.Analysis{a})
+	return err
+}

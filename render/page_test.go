@@ -1,0 +1,201 @@
+package render
+
+import (
+	"bytes"
+	"encoding/xml"
+	"html"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"maxgrok/compute"
+)
+
+// templatesDir is the project's templates/ folder.
+var templatesDir = filepath.Join("..", "templates")
+
+// pageData returns the page data of run r with its figures, sections that place some of them
+// (the others are left for RenderPage to append) and two phases.
+func pageData(r *compute.Run, figs []Figure) PageData {
+	last := len(r.Epochs) - 1
+	var phases []Phase
+	if last >= 2 {
+		phases = []Phase{
+			{Key: "memorised", Name: "Memorised", Epoch: r.Epochs[last/4], Description: "Train accuracy reaches 1."},
+			{Key: "grokked", Name: "Grokked", Epoch: r.Epochs[3*last/4], Description: "Test accuracy reaches 1."},
+		}
+	}
+	return PageData{
+		Title: "Grokking max(a, b): a test run",
+		Run:   r,
+		Sections: []Section{
+			{ID: "intro", Title: "Introduction", HTML: template.HTML("<p>A model learns max(a, b).</p>\n<!--figure:loss-->\n<p>Then the circuits:</p>\n<!--figure:qk-->\n<!--figure:ov-->")},
+			{ID: "margin", Title: "The margin", HTML: template.HTML("<p>Every input.</p>\n<!--figure:margin-->\n<p>And the accuracy <code>&lt;</code>.</p><!-- figure:accuracy -->")},
+		},
+		Figures: figs, Phases: phases, FinalEpoch: r.Epochs[last],
+		Assets: Assets{CSS: "assets/style.css", JS: "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"},
+	}
+}
+
+func renderTestPage(t *testing.T, d PageData) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := RenderPage(&buf, os.DirFS(templatesDir), d); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// htmlVoid are the elements without an end tag.
+var htmlVoid = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+
+// checkWellFormed tokenises page as HTML (encoding/xml in its lenient HTML mode) and checks
+// that every element is closed in order, except the void ones and self-closing SVG elements.
+func checkWellFormed(t *testing.T, page string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(strings.TrimPrefix(page, "<!doctype html>")))
+	d.Strict, d.Entity = false, xml.HTMLEntity
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("page does not parse: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if !htmlVoid[tok.Name.Local] {
+				stack = append(stack, tok.Name.Local)
+			}
+		case xml.EndElement:
+			if htmlVoid[tok.Name.Local] {
+				continue
+			}
+			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
+				t.Fatalf("page: </%s> closes %v (line %d)", tok.Name.Local, stack, func() int { l, _ := d.InputPos(); return l }())
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Fatalf("page: unclosed elements %v", stack)
+	}
+}
+
+var (
+	urlAttrRE  = regexp.MustCompile(`\s(?:src|href|xlink:href|action|poster|data-payload-[a-z]+)="([^"]*)"`)
+	scriptRE2  = regexp.MustCompile(`<script\b[^>]*>`)
+	epochRE    = regexp.MustCompile(`id="epoch"[^>]*>([^<]*)<`)
+	figureIDRE = regexp.MustCompile(`<figure class="fig" id="fig-([a-z0-9_]+)"`)
+)
+
+func TestRenderPage(t *testing.T) {
+	r := slidingRun(16, 2000, 50)
+	figs := payloadFigures(t, r)
+	page := renderTestPage(t, pageData(r, figs))
+	checkWellFormed(t, page)
+
+	if m := epochRE.FindStringSubmatch(page); m == nil || m[1] != "2000" {
+		t.Errorf(`#epoch holds %q, want the final epoch "2000"`, m)
+	}
+	if strings.Count(page, `id="epoch"`) != 1 {
+		t.Error(`want exactly one id="epoch"`)
+	}
+	if strings.Contains(page, "<!--figure:") || strings.Contains(page, "<!-- figure:") {
+		t.Error("a figure marker is left in the page")
+	}
+	// every figure once: the placed ones in their sections, in order, then the others
+	var got []string
+	for _, m := range figureIDRE.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1])
+	}
+	want := []string{"loss", "qk", "ov", "margin", "accuracy"}
+	for _, f := range figs {
+		if !strings.Contains(strings.Join(want, " "), f.Name) {
+			want = append(want, f.Name)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("figures in the page: %v, want %v", got, want)
+	}
+	if i, j := strings.Index(page, `id="fig-margin"`), strings.Index(page, `id="more-figures"`); i < 0 || j < i {
+		t.Error("the unplaced figures are not appended after the sections")
+	}
+	// each figure inlines its SVG (the final epoch) with its title as the heading
+	for _, f := range figs {
+		if !strings.Contains(page, string(f.SVG[:200])) {
+			t.Errorf("figure %s: SVG not inlined", f.Name)
+		}
+		if !strings.Contains(html.UnescapeString(page), ">"+f.Title+"</a></figcaption>") {
+			t.Errorf("figure %s: no heading with its title", f.Name)
+		}
+		if !strings.Contains(page, `href="figures/`+f.Name+`.svg" download`) {
+			t.Errorf("figure %s: no download link", f.Name)
+		}
+	}
+	// relative links only; nothing from the network
+	for _, m := range urlAttrRE.FindAllStringSubmatch(page, -1) {
+		u := m[1]
+		if strings.HasPrefix(u, "data:image/png;base64,") || u == "data:," {
+			continue
+		}
+		if u == "" || strings.Contains(u, ":") || strings.HasPrefix(u, "/") || strings.Contains(u, "\\") {
+			t.Errorf("link %q is not relative", u)
+		}
+	}
+	// one script in the page, app.js; the payload script is inserted by app.js
+	scripts := scriptRE2.FindAllString(page, -1)
+	if len(scripts) != 1 || scripts[0] != `<script src="assets/app.js" defer>` {
+		t.Errorf("scripts: %q, want only app.js", scripts)
+	}
+	for _, s := range []string{`data-payload-gzip="data/payload.gz.js"`, `data-payload-brotli="data/payload.br.js"`, `<link rel="stylesheet" href="assets/style.css">`, "<noscript>", `type="range"`, `<label class="slider" for="slider">`, `data-epoch="500"`} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page lacks %s", s)
+		}
+	}
+	if strings.Contains(page, "payload.gz.js\"></script>") || strings.Contains(page, "payload.br.js\"></script>") {
+		t.Error("the page loads a payload script itself")
+	}
+}
+
+func TestRenderPageErrors(t *testing.T) {
+	r := slidingRun(16, 2000, 50)
+	figs := payloadFigures(t, r)
+	d := pageData(r, figs)
+	d.Sections = append(d.Sections, Section{ID: "x", Title: "X", HTML: "<!--figure:nope-->"})
+	var buf bytes.Buffer
+	err := RenderPage(&buf, os.DirFS(templatesDir), d)
+	if want := `page: section "x" refers to figure "nope", which does not exist`; err == nil || err.Error() != want {
+		t.Errorf("unknown figure: %v, want %q", err, want)
+	}
+	d = pageData(r, figs)
+	d.Sections = append(d.Sections, Section{ID: "y", Title: "Y", HTML: "<!--figure:qk-->"})
+	if err := RenderPage(&buf, os.DirFS(templatesDir), d); err == nil || !strings.Contains(err.Error(), "a second time") {
+		t.Errorf("figure placed twice: %v", err)
+	}
+}
+
+func TestAppJSSize(t *testing.T) {
+	const limit = 30 << 10
+	for _, name := range []string{"app.js", "style.css", "index.html"} {
+		b, err := os.ReadFile(filepath.Join(templatesDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes", name, len(b))
+		if name == "app.js" && len(b) >= limit {
+			t.Errorf("app.js is %d bytes, over %d", len(b), limit)
+		}
+		for _, bad := range []string{"http://", "https://", "fetch(", "import(", "XMLHttpRequest"} {
+			if name != "index.html" && strings.Contains(strings.ReplaceAll(string(b), "http://www.w3.org/2000/svg", ""), bad) {
+				t.Errorf("%s mentions %s", name, bad)
+			}
+		}
+	}
+}

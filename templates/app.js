@@ -1,0 +1,582 @@
+/* maxgrok: the epoch slider of the report.
+ *
+ * Non-features: no dependencies and nothing from the network; no framework, no build step; no
+ * analysis is computed here (the payload holds every series, precomputed, and the page only
+ * looks values up); no zoom or pan; no animation except Play, which never starts by itself;
+ * without JavaScript, or without DecompressionStream, the page stays as written: every figure
+ * at the final epoch.
+ *
+ * One state object, S. Events only change S and call schedule(); commit() runs once for all
+ * the changes of an event or a frame and writes only what changed: the epoch text, the slider, the hash, the figures not yet drawn
+ * at the selected checkpoint, the tooltip.
+ */
+(() => {
+  'use strict';
+  const doc = document, body = doc.body;
+  const $ = (id) => doc.getElementById(id);
+  const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status');
+  const playBtn = $('play'), speedSel = $('speed');
+  const reduced = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  const S = {
+    P: null, T: 0, E: null,    // payload arrays, number of checkpoints, checkpoint epochs
+    i: 0, shown: -1,           // selected checkpoint; the one the page shows
+    playing: false, speed: 1, playT: 0, playAcc: 0,
+    hashDue: false, hashAt: -1e9, hashTimer: 0,
+    tip: null, tipDirty: false, queued: false, lastCommit: 0, ready: false,
+  };
+  const F = []; // one controller per animated or series figure
+
+  const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
+  const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+  const fmt = (v) => {
+    if (!Number.isFinite(v)) return String(v);
+    if (v === 0) return '0';
+    const a = Math.abs(v);
+    return a >= 1e-4 && a < 1e6 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
+  };
+
+  // ---- the payload
+
+  const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+  function z85(s, size) {
+    const dec = new Uint8Array(128);
+    for (let k = 0; k < 85; k++) dec[Z85.charCodeAt(k)] = k;
+    const n = (s.length / 5) | 0, out = new Uint8Array(n * 4);
+    for (let g = 0, i = 0, j = 0; g < n; g++) {
+      let v = 0;
+      for (let k = 0; k < 5; k++) v = v * 85 + dec[s.charCodeAt(i++)];
+      out[j++] = v >>> 24; out[j++] = (v >>> 16) & 255; out[j++] = (v >>> 8) & 255; out[j++] = v & 255;
+    }
+    return out.subarray(0, size);
+  }
+
+  function pickPayload() {
+    if (typeof DecompressionStream !== 'function') return null;
+    try { new DecompressionStream('brotli'); return ['brotli', body.dataset.payloadBrotli]; } catch (e) { /* no brotli */ }
+    return ['gzip', body.dataset.payloadGzip];
+  }
+
+  function loadScript(src) {
+    return new Promise((ok, fail) => {
+      const s = doc.createElement('script');
+      s.src = src;
+      s.onload = () => { s.remove(); ok(); };
+      s.onerror = () => fail(new Error('cannot load ' + src));
+      doc.head.appendChild(s);
+    });
+  }
+
+  async function inflate(bytes, enc) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(enc));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  // The decoders of the array encodings (render/payload.go describes them).
+
+  // words turns "i32" and "f32" bytes (differences of 32-bit words in four byte planes, top
+  // bytes first) into n words.
+  function words(b, n) {
+    const out = new Uint32Array(n);
+    for (let i = 0, acc = 0; i < n; i++) {
+      acc = (acc + (b[i] << 24 | b[n + i] << 16 | b[2 * n + i] << 8 | b[3 * n + i])) >>> 0;
+      out[i] = acc;
+    }
+    return out;
+  }
+
+  // TRITS[5c .. 5c+5) are the five differences (mod 256) of the "q8" group byte c < 243.
+  const Q8ESC = 243, TRITS = new Uint8Array(5 * Q8ESC);
+  for (let c = 0; c < Q8ESC; c++) for (let i = 0, x = c; i < 5; i++, x = (x / 3) | 0) TRITS[5 * c + i] = [0, 1, 255][x % 3];
+
+  // q8 turns "q8" bytes (checkpoint 0, then element-major differences five to a byte, then the
+  // escaped groups) into T·M checkpoint-major values.
+  function q8(b, T, M) {
+    const n = M * (T - 1), G = Math.ceil(n / 5), d = new Uint8Array(5 * G), out = new Int8Array(T * M);
+    if (b.length < M + G) throw new Error('short q8 array');
+    let e = M + G;
+    for (let g = 0, j = 0; g < G; g++, j += 5) {
+      const c = b[M + g];
+      let s = 5 * c, src = TRITS;
+      if (c === Q8ESC) { s = e; src = b; e += 5; } else if (c > Q8ESC) throw new Error('bad q8 group');
+      d[j] = src[s]; d[j + 1] = src[s + 1]; d[j + 2] = src[s + 2]; d[j + 3] = src[s + 3]; d[j + 4] = src[s + 4];
+    }
+    if (e !== b.length) throw new Error('bad q8 escapes');
+    for (let k = 0; k < M; k++) {
+      let acc = out[k] = b[k] << 24 >> 24;
+      for (let t = 1, j = k * (T - 1); t < T; t++, j++) out[t * M + k] = acc = (acc + d[j]) << 24 >> 24;
+    }
+    return out;
+  }
+
+  // q16 turns "q16" bytes (element-major zigzag residuals of a linear prediction, high bytes
+  // then low bytes) into T·M checkpoint-major values.
+  function q16(b, T, M) {
+    const N = T * M, out = new Int16Array(N);
+    if (b.length !== 2 * N) throw new Error('bad q16 array');
+    for (let k = 0; k < M; k++) {
+      let q1 = 0, q2 = 0; // the two previous values
+      for (let t = 0, j = k * T; t < T; t++, j++) {
+        const z = b[j] << 8 | b[N + j], p = t === 0 ? 0 : t === 1 ? q1 : 2 * q1 - q2;
+        const q = (p + ((z >>> 1) ^ -(z & 1))) << 16 >> 16;
+        out[t * M + k] = q;
+        q2 = q1; q1 = q;
+      }
+    }
+    return out;
+  }
+
+  function parse(buf) {
+    const magic = String.fromCharCode.apply(null, buf.subarray(0, 8));
+    if (magic !== 'MXGKPAY2') throw new Error('not a maxgrok payload (version 2)');
+    const h = new DataView(buf.buffer, buf.byteOffset).getUint32(8, true);
+    const hdr = JSON.parse(new TextDecoder().decode(buf.subarray(12, 12 + h)));
+    const body = buf.subarray(12 + h), A = {};
+    for (const a of hdr.arrays) {
+      const n = a.shape.reduce((x, y) => x * y, 1), b = body.subarray(a.offset, a.offset + a.size), T = a.shape[0];
+      let v;
+      if (a.enc === 'i32' || a.enc === 'f32') {
+        if (b.length !== 4 * n) throw new Error('bad array ' + a.name);
+        const w = words(b, n);
+        v = a.enc === 'i32' ? new Int32Array(w.buffer) : new Float32Array(w.buffer);
+      } else if (a.enc === 'u8') v = b.slice(0, n);
+      else if (a.enc === 'q8') v = q8(b, T, n / T);
+      else if (a.enc === 'q16') v = q16(b, T, n / T);
+      else throw new Error('unknown encoding ' + a.enc + ' of ' + a.name);
+      A[a.name] = { v, scale: a.scale || 0, shape: a.shape };
+    }
+    hdr.A = A;
+    return hdr;
+  }
+
+  // ---- figures
+
+  function diverging(cm, t) { // as render.Diverging
+    if (!(t === t)) t = 0;
+    t = clamp(t, -1, 1);
+    const n = cm.length - 1, x = (t + 1) / 2 * n, i = Math.floor(x);
+    if (i >= n) return cm[n];
+    const f = x - i, a = cm[i], b = cm[i + 1];
+    return [0, 1, 2].map((c) => Math.round(a[c] + f * (b[c] - a[c])));
+  }
+
+  function mapper(fr) {
+    const ly = fr.LogY, l = (y) => (ly ? Math.log(y) : y);
+    const y0 = l(fr.YMin), y1 = l(fr.YMax);
+    return {
+      X: (x) => fr.X0 + (x - fr.XMin) / (fr.XMax - fr.XMin) * (fr.X1 - fr.X0),
+      Y: (y) => fr.Y1 - (l(y) - y0) / (y1 - y0) * (fr.Y1 - fr.Y0),
+      x: (px) => fr.XMin + (px - fr.X0) / (fr.X1 - fr.X0) * (fr.XMax - fr.XMin),
+    };
+  }
+
+  const r2 = (x) => Math.round(x * 100) / 100;
+
+  function download(name, type, text) {
+    const a = doc.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type }));
+    a.download = name;
+    body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
+  // base returns the parts every figure controller has.
+  function base(el, pf) {
+    const svg = el.querySelector('.plot > svg');
+    return { el, name: pf.name, kind: pf.kind, fr: pf.frame, svg, plot: svg.parentNode, m: mapper(pf.frame), drawn: -1 };
+  }
+
+  const lineSeries = {
+    qk: (P) => [['QK', 'qk', 0]],
+    pos_qk: (P) => [['positional QK', 'pos_qk', 0]],
+    irrelevant: (P) => [['EOS direct', 'eos_direct', 0], ['EOS through OV', 'eos_ov', 0]]
+      .concat(Array.from({ length: P.seq_len }, (_, p) => ['position ' + p + ' through OV', 'pos_ov', p * P.vocab])),
+  };
+
+  // lineFigure animates the <g class="data"> groups of a line or scatter figure in place: a line
+  // gets a new path, glyphs are moved vertically from where the final epoch drew them.
+  function lineFigure(el, pf, P) {
+    const f = base(el, pf), T = S.T, groups = el.querySelectorAll('g.data'), spec = lineSeries[pf.name];
+    if (!spec) return null;
+    const series = spec(P);
+    if (groups.length !== series.length) return null;
+    const len = pf.name === 'pos_qk' ? P.seq_len : P.vocab;
+    f.series = series.map(([label, arr, off], s) => {
+      const a = P.A[arr], M = a.v.length / T, g = groups[s], kids = Array.from(g.children);
+      const at = (i, x) => a.v[i * M + off + x] * a.scale;
+      const line = kids.length === 1 && kids[0].getAttribute('fill') === 'none';
+      if (!line && kids.length % len) return null;
+      return { label, at, line, kids, d0: line ? kids[0].getAttribute('d') : '', k: kids.length / len, step: a.scale, ty: [] };
+    });
+    if (f.series.includes(null)) return null;
+    f.draw = (i) => {
+      for (const s of f.series) {
+        if (s.line) {
+          let d = s.d0;
+          if (i !== T - 1) {
+            d = 'M';
+            for (let x = 0; x < len; x++) d += (x ? ' ' : '') + r2(f.m.X(x)) + ',' + r2(f.m.Y(s.at(i, x)));
+          }
+          s.kids[0].setAttribute('d', d);
+          continue;
+        }
+        for (let x = 0; x < len; x++) {
+          const dy = r2(f.m.Y(s.at(i, x)) - f.m.Y(s.at(T - 1, x)));
+          if (s.ty[x] === dy) continue;
+          s.ty[x] = dy;
+          for (let k = 0; k < s.k; k++) {
+            const e = s.kids[x * s.k + k];
+            if (dy) e.setAttribute('transform', 'translate(0,' + dy + ')'); else e.removeAttribute('transform');
+          }
+        }
+      }
+    };
+    const what = pf.name === 'pos_qk' ? 'position' : 'token';
+    f.tip = (x) => {
+      const j = Math.round(f.m.x(x));
+      if (j < 0 || j >= len) return '';
+      return what + ' ' + j + f.series.map((s) => '\n' + s.label + ': ' + fmt(s.at(S.i, j)) + ' ±' + fmt(s.step / 2)).join('');
+    };
+    f.csv = () => {
+      let out = what + ',' + f.series.map((s) => s.label).join(',') + '\n';
+      for (let j = 0; j < len; j++) out += j + ',' + f.series.map((s) => s.at(S.i, j)).join(',') + '\n';
+      return out;
+    };
+    return f;
+  }
+
+  // heatFigure draws a heatmap on a V×V canvas under the SVG, whose data image it hides.
+  function heatFigure(el, pf, P) {
+    const f = base(el, pf), V = P.vocab, N = V * V, fr = pf.frame;
+    const centred = pf.name === 'ov_centered', a = P.A[centred ? 'ov' : pf.name];
+    if (!a || !(a.v.length === S.T * N)) return null;
+    const mask = pf.name === 'margin' ? P.A.train_mask.v : null;
+    const img = f.svg.querySelector('g.data');
+    const cv = doc.createElement('canvas');
+    cv.width = cv.height = V;
+    const pct = (x, w) => (100 * x / w) + '%';
+    Object.assign(cv.style, {
+      left: pct(fr.X0, fr.Width), top: pct(fr.Y0, fr.Height),
+      width: pct(fr.X1 - fr.X0, fr.Width), height: pct(fr.Y1 - fr.Y0, fr.Height),
+    });
+    cv.setAttribute('aria-hidden', 'true');
+    f.plot.insertBefore(cv, f.svg);
+    if (img) img.style.display = 'none';
+    const ctx = cv.getContext('2d'), id = ctx.createImageData(V, V), px = new Uint32Array(id.data.buffer);
+    // lut[q + off] is the colour of the quantised value q (q in -off..off)
+    const off = centred ? 254 : 127, lut = new Uint32Array(2 * off + 1), z = fr.ZMax || 1;
+    for (let q = -off; q <= off; q++) {
+      const c = diverging(P.colormap, q * a.scale / z);
+      lut[q + off] = (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0; // RGBA, little-endian
+    }
+    const value = (i, r, c) => {
+      const q = a.v[i * N + r * V + c];
+      return (centred ? q - a.v[i * N + r * V + r] : q) * a.scale;
+    };
+    f.canvas = cv;
+    f.draw = (i) => {
+      const q = a.v.subarray(i * N, (i + 1) * N);
+      for (let r = 0; r < V; r++) {
+        const row = r * V, o = (V - 1 - r) * V, d = centred ? q[row + r] : 0;
+        for (let c = 0; c < V; c++) px[o + c] = lut[q[row + c] - d + off];
+      }
+      ctx.putImageData(id, 0, 0);
+    };
+    const err = centred ? a.scale : a.scale / 2;
+    const names = pf.name === 'margin' ? ['a', 'b', 'margin'] : ['input token', 'output logit', centred ? 'centred logit' : 'logit'];
+    f.tip = (x, y) => {
+      const c = Math.floor((x - fr.X0) / (fr.X1 - fr.X0) * V), r = V - 1 - Math.floor((y - fr.Y0) / (fr.Y1 - fr.Y0) * V);
+      if (c < 0 || c >= V || r < 0 || r >= V) return '';
+      return names[0] + ' ' + r + ', ' + names[1] + ' ' + c + '\n' + names[2] + ': ' + fmt(value(S.i, r, c)) + ' ±' + fmt(err) +
+        (mask ? (mask[r * V + c] ? '\ntraining pair' : '\ntest pair') : '');
+    };
+    f.csv = () => {
+      let out = names.join(',').replace(/ /g, '_') + (mask ? ',train' : '') + '\n';
+      for (let r = 0; r < V; r++) for (let c = 0; c < V; c++) {
+        out += r + ',' + c + ',' + Number(value(S.i, r, c).toPrecision(6)) + (mask ? ',' + mask[r * V + c] : '') + '\n';
+      }
+      return out;
+    };
+    f.svgFix = (clone) => {
+      const g = clone.querySelector('g.data');
+      if (!g) return;
+      g.style.display = '';
+      const im = g.querySelector('image');
+      if (im) im.setAttribute('href', cv.toDataURL('image/png'));
+    };
+    return f;
+  }
+
+  // seriesFigure marks the selected epoch on a whole-run figure, and scrubs on hover or drag.
+  function seriesFigure(el, pf, P) {
+    const f = base(el, pf), A = P.A, E = S.E, fr = pf.frame, ns = 'http://www.w3.org/2000/svg';
+    const mk = doc.createElementNS(ns, 'line');
+    mk.setAttribute('class', 'marker');
+    mk.setAttribute('stroke', 'currentColor'); // also in a downloaded SVG, without the page's CSS
+    mk.setAttribute('stroke-dasharray', '4 3');
+    mk.setAttribute('y1', fr.Y0);
+    mk.setAttribute('y2', fr.Y1);
+    f.svg.appendChild(mk);
+    const ck = (name) => (e) => { const i = indexOf(e); return i < 0 ? undefined : A[name].v[i]; };
+    const ep = (name) => (e) => A[name].v[e];
+    const cols = {
+      loss: [['train loss', ep('train_loss')], ['test loss', ck('test_loss')]],
+      accuracy: [['train acc', ep('train_acc')], ['test acc', ck('test_acc')], ['all pairs', ck('brute_force_acc')], ['certified', ck('cubic_bound')]],
+      l2_norm: [['L2 norm', ck('l2_norm')]],
+    }[pf.name];
+    if (!cols) return null;
+    f.draw = (i) => {
+      const x = r2(f.m.X(E[i]));
+      mk.setAttribute('x1', x);
+      mk.setAttribute('x2', x);
+    };
+    f.epochAt = (x) => clamp(Math.round(f.m.x(x)), 0, E[S.T - 1]);
+    f.tip = (x) => {
+      const e = f.epochAt(x), j = nearest(e), at = (e2) => cols.map(([l, g]) => [l, g(e2)]).filter((c) => c[1] !== undefined);
+      let s = 'epoch ' + e + at(e).map(([l, v]) => '\n' + l + ': ' + fmt(v)).join('');
+      if (E[j] !== e) s += '\ncheckpoint ' + E[j] + at(E[j]).map(([l, v]) => '\n' + l + ': ' + fmt(v)).join('');
+      return s;
+    };
+    f.csv = () => {
+      let out = 'epoch,' + cols.map((c) => c[0].replace(/ /g, '_')).join(',') + '\n';
+      const last = E[S.T - 1];
+      for (let e = 0; e <= last; e++) {
+        const row = cols.map(([, g]) => g(e));
+        if (row.some((v) => v !== undefined)) out += e + ',' + row.map((v) => (v === undefined ? '' : v)).join(',') + '\n';
+      }
+      return out;
+    };
+    f.series = true;
+    return f;
+  }
+
+  function indexOf(e) { // checkpoint index of epoch e, or -1
+    const j = nearest(e);
+    return S.E[j] === e ? j : -1;
+  }
+
+  // nearest returns the checkpoint nearest to epoch n, the earlier one on a tie.
+  function nearest(n) {
+    const E = S.E, T = S.T;
+    if (!(n > E[0])) return 0;
+    if (n >= E[T - 1]) return T - 1;
+    let lo = 0, hi = T - 1; // E[lo] <= n < E[hi]
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (E[mid] <= n) lo = mid; else hi = mid; }
+    return n - E[lo] <= E[hi] - n ? lo : hi;
+  }
+
+  // ---- state changes
+
+  // schedule queues one commit on a microtask (as uPlot does): the changes one event makes, or
+  // one Play frame, give one commit. Input events come at most once a frame.
+  function schedule() {
+    if (S.queued) return;
+    S.queued = true;
+    queueMicrotask(commit);
+  }
+
+  // select makes checkpoint i the selected one; the hash follows unless quiet.
+  function select(i, quiet) {
+    i = clamp(i | 0, 0, S.T - 1);
+    if (!quiet) S.hashDue = true;
+    if (i === S.i && S.shown === i) return;
+    S.i = i;
+    S.tipDirty = true;
+    schedule();
+  }
+
+  function fromHash() {
+    const m = /^#epoch=(-?\d+(?:\.\d*)?)$/.exec(location.hash);
+    return m ? nearest(Number(m[1])) : -1;
+  }
+
+  function writeHash() {
+    S.hashTimer = 0;
+    S.hashAt = performance.now();
+    try { history.replaceState(history.state, '', '#epoch=' + S.E[S.shown]); } catch (e) { /* rate limited */ }
+  }
+
+  function commit() {
+    S.queued = false;
+    if (!S.ready) return;
+    const t0 = performance.now(), i = S.i;
+    if (S.shown !== i) {
+      S.shown = i;
+      const e = S.E[i];
+      epochEl.textContent = e;
+      if (+slider.value !== i) slider.value = i;
+      slider.setAttribute('aria-valuetext', 'epoch ' + e);
+      for (const f of F) if (f.drawn !== i) { f.draw(i); f.drawn = i; }
+      for (const b of doc.querySelectorAll('.phase')) b.setAttribute('aria-current', +b.dataset.epoch === e ? 'true' : 'false');
+    }
+    if (S.hashDue && !S.playing) {
+      S.hashDue = false;
+      const wait = 250 - (t0 - S.hashAt); // browsers limit replaceState calls
+      if (wait <= 0) writeHash(); else if (!S.hashTimer) S.hashTimer = setTimeout(writeHash, wait);
+    }
+    if (S.tipDirty) showTip();
+    S.lastCommit = performance.now() - t0;
+  }
+
+  // ---- tooltip
+
+  const tip = doc.createElement('div');
+  tip.className = 'tip';
+  tip.hidden = true;
+  tip.setAttribute('role', 'tooltip');
+
+  function showTip() {
+    S.tipDirty = false;
+    const t = S.tip, s = t ? t.f.tip(t.x, t.y) : '';
+    if (!s) { tip.hidden = true; return; }
+    tip.textContent = s;
+    tip.hidden = false;
+    const w = tip.offsetWidth, h = tip.offsetHeight;
+    let x = t.cx + 14, y = t.cy + 14;
+    if (x + w > innerWidth - 4) x = Math.max(4, t.cx - w - 14);
+    if (y + h > innerHeight - 4) y = Math.max(4, t.cy - h - 14);
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+  }
+
+  function svgPoint(f, ev) {
+    const r = f.svg.getBoundingClientRect();
+    return { x: (ev.clientX - r.left) * f.fr.Width / r.width, y: (ev.clientY - r.top) * f.fr.Height / r.height };
+  }
+
+  function hook(f) {
+    const inside = (p) => p.x >= f.fr.X0 && p.x <= f.fr.X1 && p.y >= f.fr.Y0 && p.y <= f.fr.Y1;
+    const move = (ev) => {
+      const p = svgPoint(f, ev);
+      S.tip = inside(p) ? { f, x: p.x, y: p.y, cx: ev.clientX, cy: ev.clientY } : null;
+      S.tipDirty = true;
+      if (f.series && S.tip && (ev.pointerType === 'mouse' || ev.buttons)) { stop(); select(nearest(f.epochAt(p.x))); }
+      schedule();
+    };
+    f.plot.addEventListener('pointermove', move);
+    f.plot.addEventListener('pointerdown', (ev) => {
+      if (f.series) { try { f.plot.setPointerCapture(ev.pointerId); } catch (e) { /* ignore */ } }
+      move(ev);
+    });
+    f.plot.addEventListener('pointerleave', () => { S.tip = null; S.tipDirty = true; schedule(); });
+    const tools = f.el.querySelector('.js-only');
+    if (!tools) return;
+    tools.hidden = false;
+    tools.addEventListener('click', (ev) => {
+      const kind = ev.target.dataset && ev.target.dataset.dl, e = S.E[S.i];
+      if (kind === 'csv') download(f.name + '-epoch-' + e + '.csv', 'text/csv', f.csv());
+      if (kind === 'svg') {
+        const c = f.svg.cloneNode(true);
+        if (f.svgFix) f.svgFix(c);
+        download(f.name + '-epoch-' + e + '.svg', 'image/svg+xml', new XMLSerializer().serializeToString(c));
+      }
+    });
+  }
+
+  // ---- play
+
+  function stop() {
+    if (!S.playing) return;
+    S.playing = false;
+    playBtn.textContent = 'Play';
+    playBtn.setAttribute('aria-pressed', 'false');
+    S.hashDue = true;
+    schedule();
+  }
+
+  function play() {
+    if (S.playing) return stop();
+    if (S.i >= S.T - 1) select(0, true);
+    S.playing = true;
+    S.playAcc = 0;
+    S.playT = performance.now();
+    playBtn.textContent = 'Pause';
+    playBtn.setAttribute('aria-pressed', 'true');
+    requestAnimationFrame(tick);
+  }
+
+  function tick(now) {
+    if (!S.playing) return;
+    // checkpoints per millisecond: 20/s at 1×, 4/s with reduced motion
+    S.playAcc += Math.max(0, now - S.playT) * S.speed * (reduced ? 4 : 20) / 1000;
+    S.playT = now;
+    const n = Math.floor(S.playAcc);
+    if (n > 0) {
+      S.playAcc -= n;
+      select(S.i + n, true);
+      if (S.i >= S.T - 1) return stop();
+    }
+    requestAnimationFrame(tick);
+  }
+
+  // ---- start
+
+  function onKey(ev) {
+    if (!S.ready || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const t = ev.target, tag = t.tagName || '';
+    if (t.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && t.type !== 'range')) return;
+    const big = ev.shiftKey ? 10 : 1;
+    switch (ev.key) {
+      case 'ArrowLeft': stop(); select(S.i - big); break;
+      case 'ArrowRight': stop(); select(S.i + big); break;
+      case 'Home': stop(); select(0); break;
+      case 'End': stop(); select(S.T - 1); break;
+      case ' ': case 'Spacebar':
+        if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY') return;
+        play();
+        break;
+      default: return;
+    }
+    ev.preventDefault();
+  }
+
+  function init(P) {
+    S.P = P;
+    S.E = P.A.epoch.v;
+    S.T = S.E.length;
+    for (const el of doc.querySelectorAll('.fig[data-fig]')) {
+      const pf = P.figures.find((x) => x.name === el.dataset.fig);
+      if (!pf || !el.querySelector('.plot > svg')) continue;
+      const make = { heatmap: heatFigure, series: seriesFigure, line: lineFigure, scatter: lineFigure }[pf.kind];
+      const f = make && make(el, pf, P);
+      if (f) { F.push(f); hook(f); }
+    }
+    body.appendChild(tip);
+    slider.max = S.T - 1;
+    slider.addEventListener('input', () => { stop(); select(+slider.value); });
+    playBtn.addEventListener('click', play);
+    speedSel.addEventListener('change', () => { S.speed = +speedSel.value || 1; });
+    S.speed = +speedSel.value || 1;
+    for (const b of doc.querySelectorAll('.phase')) b.addEventListener('click', () => { stop(); select(nearest(+b.dataset.epoch)); });
+    doc.addEventListener('keydown', onKey);
+    addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j, true); } });
+    const j = fromHash();
+    S.i = j >= 0 ? j : S.T - 1;
+    S.ready = true;
+    controls.hidden = false;
+    say('');
+    commit();
+  }
+
+  async function main() {
+    if (!epochEl || !slider || !controls) return;
+    const pick = pickPayload();
+    if (!pick) { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
+    say('Loading the data of every checkpoint…');
+    api.payload = pick[1];
+    await loadScript(pick[1]);
+    const p = window.MAXGROK_PAYLOAD;
+    delete window.MAXGROK_PAYLOAD;
+    if (!p || p.enc !== pick[0]) throw new Error('unexpected payload in ' + pick[1]);
+    init(parse(await inflate(z85(p.z85, p.size), p.enc)));
+  }
+
+  // for tests and the console: the state, the payload script used, a synchronous commit
+  const api = window.MAXGROK = { S, F, select, commit, nearest, payload: '' };
+  api.ready = main().catch((err) => {
+    say('The slider could not start (' + err.message + '): the figures show the final epoch.');
+    throw err;
+  });
+})();
