@@ -77,6 +77,17 @@ var contentFuncs = texttemplate.FuncMap{
 	"epoch": func(e int) string { return fmt.Sprintf("[epoch %d](#epoch=%d)", e, e) },
 	// pct 0.9912 is "99.1%".
 	"pct": func(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" },
+	// list [0 1 2 17] is "0, 1, 2 and 17".
+	"list": func(xs []int) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = strconv.Itoa(x)
+		}
+		if len(s) < 2 {
+			return strings.Join(s, "")
+		}
+		return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+	},
 	// mul 64 64 is 4096.
 	"mul": func(a, b int) int { return a * b },
 	// sqrt 32 is "5.66".
