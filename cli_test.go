@@ -264,3 +264,65 @@ func TestDivergenceExit(t *testing.T) {
 		t.Error("a diverged run wrote a site")
 	}
 }
+
+// TestBuiltinContent renders the built-in explanations with stand-in data.
+func TestBuiltinContent(t *testing.T) {
+	content, err := fs.Sub(builtin, "content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := render.CheckContent(content, compute.DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSiteRebuild checks the site's write rules: a foreign file survives a rebuild, files the
+// program wrote earlier and no longer writes are removed, and a failed build (bad -content)
+// leaves the previous site untouched.
+func TestSiteRebuild(t *testing.T) {
+	dir := t.TempDir()
+	args := slices.Concat(quickArgs, []string{"-epochs", "100"})
+	if code, _, stderr := runCLI(t, dir, args...); code != 0 {
+		t.Fatalf("first build: exit %d: %s", code, stderr)
+	}
+	site := filepath.Join(dir, "public")
+	os.WriteFile(filepath.Join(site, "CNAME"), []byte("example.org\n"), 0o644)
+	os.WriteFile(filepath.Join(site, render.ManifestFile), append(must(os.ReadFile(filepath.Join(site, render.ManifestFile))), "figures/old.svg\n"...), 0o644)
+	os.WriteFile(filepath.Join(site, "figures", "old.svg"), []byte("<svg/>"), 0o644)
+	before := tree(t, site)
+
+	bad := filepath.Join(dir, "bad-content")
+	os.MkdirAll(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, "a.md"), []byte("# T\n\n$\\foo$\n"), 0o644)
+	code, _, stderr := runCLI(t, dir, append(args, "-content", bad)...)
+	if code != 2 || !strings.Contains(stderr, `mathml: line 3: unsupported command \foo`) {
+		t.Fatalf("bad content: exit %d, stderr %q", code, stderr)
+	}
+	after := tree(t, site)
+	if len(after) != len(before) {
+		t.Fatalf("a failed build changed the site: %d files, was %d", len(after), len(before))
+	}
+	for name, data := range before {
+		if !bytes.Equal(after[name], data) {
+			t.Errorf("a failed build changed %s", name)
+		}
+	}
+
+	if code, _, stderr := runCLI(t, dir, args...); code != 0 {
+		t.Fatalf("rebuild: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(site, "CNAME")); err != nil || string(b) != "example.org\n" {
+		t.Errorf("CNAME after a rebuild: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(site, "figures", "old.svg")); err == nil {
+		t.Error("a file of the old manifest that the new site lacks was kept")
+	}
+	checkManifest(t, site)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
