@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -325,4 +326,58 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestLoadDamagedRun checks that a run folder whose checkpoints hold NaN, disagree in shape or
+// are truncated is refused with exit 2 and the file's name, before any site is written.
+func TestLoadDamagedRun(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, dir, slices.Concat(quickArgs, []string{"-epochs", "30"})...); code != 0 {
+		t.Fatalf("training: %s", stderr)
+	}
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*"))
+	var good string
+	for _, r := range runs {
+		if compute.Complete(r) {
+			good = r
+		}
+	}
+	c, err := compute.LoadConfigFile(filepath.Join(good, compute.ConfigFile), compute.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join("checkpoints", compute.CheckpointName(20))
+	for _, tc := range []struct {
+		name   string
+		damage func(path string)
+		want   string
+	}{
+		{"nan", func(path string) {
+			p := compute.NewParams(compute.DimsOf(c))
+			p.WU[5] = math.NaN()
+			compute.WriteCheckpoint(path, p, 20)
+		}, `tensor "unembed.W_U": value 5 is NaN (expected finite numbers)`},
+		{"shape", func(path string) {
+			d := compute.DimsOf(c)
+			d.D++
+			compute.WriteCheckpoint(path, compute.NewParams(d), 20)
+		}, `tensor "embed.W_E": shape [17 17], expected [17 16]`},
+		{"truncated", func(path string) {
+			b, _ := os.ReadFile(path)
+			os.WriteFile(path, b[:len(b)/2], 0o644)
+		}, `epoch-00020.safetensors`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := filepath.Join(t.TempDir(), "run")
+			os.CopyFS(run, os.DirFS(good))
+			tc.damage(filepath.Join(run, ckpt))
+			code, stdout, stderr := runCLI(t, dir, "-load", run, "-out", "site-"+tc.name)
+			if code != 2 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "epoch-00020.safetensors") || stdout != "" {
+				t.Errorf("exit %d, stderr %q; want exit 2 naming the file and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "site-"+tc.name)); err == nil {
+				t.Error("a site was written")
+			}
+		})
+	}
 }
