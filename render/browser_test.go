@@ -53,8 +53,6 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(q int) { BrotliQuality = q }(BrotliQuality)
-	BrotliQuality = 5 // Chromium reads the gzip script; brotli at 11 takes seconds for V=64
 	gz, br, err := PayloadScripts(p)
 	if err != nil {
 		t.Fatal(err)

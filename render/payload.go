@@ -25,8 +25,8 @@ package render
 //	"q8"   a [T, ...] series quantised to int8 with one scale: q = round(x / Scale), |q| <= 127,
 //	       so |x - q·Scale| <= Scale/2. Bytes: the M values of checkpoint 0 (int8); then the
 //	       differences s[j] between consecutive checkpoints, j = k·(T-1) + t-1 for element k
-//	       and t = 1..T-1 (element-major), s = q[t] - q[t-1], in groups of five (a group past
-//	       the end is padded with zeros): a group whose five s are all in {-1, 0, 1} is one
+//	       and t = 1..T-1 (element-major), s = q[t] - q[t-1], in groups of five (a short last
+//	       group is padded with zeros): a group whose five s are all in {-1, 0, 1} is one
 //	       byte c = Σ_i trit(s[5g+i])·3^i with trit(0) = 0, trit(1) = 1, trit(-1) = 2, so
 //	       c < 243; any other group is the byte 243; last, for every group marked 243 in order,
 //	       its five s mod 256. The heatmaps move by at most one step between most checkpoints:
@@ -38,8 +38,9 @@ package render
 //	       over checkpoints: r = q[t] - p mod 2^16 read as int16, with p = 0 at t = 0, q[0] at
 //	       t = 1 and 2·q[t-1] - q[t-2] after; each r as its zigzag code z = (r << 1) ^ (r >> 15)
 //	       (uint16, so small |r| gives small z), all the high bytes of the z, then all the low
-//	       bytes. The curves are smooth in the epoch: the residuals are a few steps, the high
-//	       plane is nearly all zero.
+//	       bytes. The curves are smooth in the epoch, so the residuals are small and the high
+//	       plane is mostly zero (reference run, gzip -6: the four 15-bit series take 75 KB, 5.2
+//	       bits a value; as plain differences they would take 92 KB).
 //
 // Arrays (names as in data/analyses.safetensors where they exist):
 //
@@ -54,7 +55,13 @@ package render
 //	train_loss, train_acc [E] f32, epochs 0..epochs (from metrics.csv)
 //	train_mask [V,V] u8
 //
-// Measured on the reference run (V=64, 301 checkpoints, 3001 epochs): MEASURED.
+// Measured on the reference run (V=64, 301 checkpoints, 3001 epochs): 817 KB raw (ov and margin
+// 583 KB, the line series 194 KB); gzip -6 makes 297 KB of it in 33 ms and brotli 6 284 KB in
+// 37 ms, one core each, so the scripts are 371 KB and 355 KB. Version 1 (a byte per heatmap
+// difference, 10-bit line series as plain differences, plain floats) was 2.7 MB and needed
+// gzip -9, 1.7 s, for 304 KB: its heatmap bytes, zeros with a ±1 every five or so, hash alike
+// and seldom give a match long enough to stop the search, so nearly every position walked its
+// whole hash chain (4096 candidates at -9, 128 at -6).
 //
 // The header also carries the config, the colour map of the heatmaps (Diverging's stops) and
 // each figure's name, title, kind and Frame. The bytes depend only on the run and the figures.
@@ -170,22 +177,23 @@ func (w *payloadWriter) addQuantised(name string, bits int, epochs []int, shape 
 		if len(xs) != M {
 			return fmt.Errorf("payload: %s at epoch %d has %d values, want %d", name, epochs[i], len(xs), M)
 		}
-		if err := checkFinite(name, epochs[i], xs...); err != nil {
-			return err
-		}
 		for _, x := range xs {
-			m = math.Max(m, math.Abs(x))
+			a := math.Abs(x)
+			if !(a <= math.MaxFloat64) { // NaN or ±Inf
+				return checkFinite(name, epochs[i], x)
+			}
+			m = max(m, a)
 		}
 	}
-	lim := float64(int(1)<<(bits-1) - 1)
-	scale := m / lim
+	lim := int(1)<<(bits-1) - 1
+	scale := m / float64(lim)
 	if scale == 0 {
 		scale = 1
 	}
 	q := make([]int, T*M) // checkpoint-major, as get gives them
 	for i := range T {
 		for k, x := range get(i) {
-			q[i*M+k] = int(math.Max(-lim, math.Min(lim, math.Round(x/scale))))
+			q[i*M+k] = max(-lim, min(lim, int(math.Round(x/scale))))
 		}
 	}
 	a := PayloadArray{Name: name, Enc: "q8", Shape: append([]int{T}, shape...), Bits: bits, Scale: scale}
@@ -204,41 +212,33 @@ const q8Escape = 243
 // encodeQ8 returns the "q8" bytes of q, T checkpoints of M values in -127..127 each,
 // checkpoint-major.
 func encodeQ8(q []int, T, M int) []byte {
-	n := M * (T - 1) // differences
-	out := make([]byte, M, M+(n+4)/5+n/20)
+	n := M * (T - 1)
+	s := make([]int8, n+4) // the differences, element-major, then zeros to a whole group
+	for t := 1; t < T; t++ {
+		prev, cur := q[(t-1)*M:t*M], q[t*M:(t+1)*M]
+		for k := range M {
+			s[k*(T-1)+t-1] = int8(cur[k] - prev[k])
+		}
+	}
+	out := make([]byte, M, M+(n+4)/5+n/10)
 	for k := range M {
 		out[k] = byte(q[k])
 	}
-	s := func(j int) int { // the j-th difference, 0 past the end
-		if j >= n {
-			return 0
-		}
-		k, t := j/(T-1), j%(T-1)+1
-		return q[t*M+k] - q[(t-1)*M+k]
-	}
 	var esc []byte
 	for g := 0; g < n; g += 5 {
-		c, p := 0, 1
-		for i := range 5 {
-			d := s(g + i)
-			switch d {
-			case 1:
-				c += p
-			case -1:
-				c += 2 * p
-			case 0:
-			default:
+		c := 0
+		for i := 4; i >= 0; i-- {
+			d := s[g+i]
+			if d < -1 || d > 1 {
 				c = q8Escape
-			}
-			if c == q8Escape {
 				break
 			}
-			p *= 3
+			c = 3*c + int(d+3)%3 // trit: 0, 1, and 2 for -1
 		}
 		out = append(out, byte(c))
 		if c == q8Escape {
-			for i := range 5 {
-				esc = append(esc, byte(s(g+i)))
+			for _, d := range s[g : g+5] {
+				esc = append(esc, byte(d))
 			}
 		}
 	}
@@ -608,12 +608,13 @@ func DecodePayload(b []byte) (*Payload, error) {
 }
 
 // GzipLevel and BrotliQuality are the compression settings of PayloadScripts. The layout above
-// leaves little for the match search to find: on the reference run gzip -6 takes 33 ms for
-// 297 KB and -9 takes 100 ms for 295 KB; brotli 6 takes 34 ms for 284 KB, 9 takes 90 ms for
-// 281 KB and 11 seconds.
-const GzipLevel = gzip.DefaultCompression // 6
-
-var BrotliQuality = 6 // TEMPORARY while render/browser_test.go still assigns it
+// leaves the match search little to do: on the reference run (one core each) gzip -6 takes 33 ms
+// for 297 KB where -9 takes 100 ms for 295 KB, and brotli 6 takes 37 ms for 284 KB where 9
+// takes 90 ms for 281 KB and 11 several seconds.
+const (
+	GzipLevel     = 6
+	BrotliQuality = 6
+)
 
 // PayloadScripts compresses payload with gzip (GzipLevel) and with brotli (BrotliQuality), the
 // two at once, and returns each as a classic script, which, unlike fetch, loads from file://

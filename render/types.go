@@ -61,6 +61,6 @@ type PageData struct {
 // Assets are the relative URLs of the files the page loads.
 type Assets struct {
 	CSS, JS       string // e.g. "assets/style.css", "assets/app.js"
-	PayloadGzip   string // classic script holding the gzip payload as base64
+	PayloadGzip   string // classic script holding the gzip payload as Z85 text
 	PayloadBrotli string // the same payload, brotli
 }

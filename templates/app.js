@@ -139,10 +139,10 @@
         if (b.length !== 4 * n) throw new Error('bad array ' + a.name);
         const w = words(b, n);
         v = a.enc === 'i32' ? new Int32Array(w.buffer) : new Float32Array(w.buffer);
-      } else if (a.enc === 'u8') v = b.slice(0, n);
+      } else if (a.enc === 'u8' && b.length === n) v = b.slice();
       else if (a.enc === 'q8') v = q8(b, T, n / T);
       else if (a.enc === 'q16') v = q16(b, T, n / T);
-      else throw new Error('unknown encoding ' + a.enc + ' of ' + a.name);
+      else throw new Error('cannot decode ' + a.name + ' (' + a.enc + ')');
       A[a.name] = { v, scale: a.scale || 0, shape: a.shape };
     }
     hdr.A = A;
