@@ -58,19 +58,31 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		size := t.DType.bits() / 8
 		p := scratch[:size]
 		if t.DType.isFloat() {
+			// Encode a chunk at a time: one Write per chunk, not per value.
+			chunk := make([]byte, 0, 64<<10)
 			for _, v := range t.F64 {
 				switch t.DType {
 				case F64:
-					binary.LittleEndian.PutUint64(p, math.Float64bits(v))
+					chunk = binary.LittleEndian.AppendUint64(chunk, math.Float64bits(v))
 				case F32:
-					binary.LittleEndian.PutUint32(p, uint32(encodeFloat(v, f32Exp, f32Mant)))
+					var b uint32
+					if v == v {
+						b = math.Float32bits(float32(v)) // the hardware rounds to nearest even, as encodeFloat does
+					} else {
+						b = uint32(encodeFloat(v, f32Exp, f32Mant)) // keep the NaN's payload
+					}
+					chunk = binary.LittleEndian.AppendUint32(chunk, b)
 				case F16:
-					binary.LittleEndian.PutUint16(p, uint16(encodeFloat(v, f16Exp, f16Mant)))
+					chunk = binary.LittleEndian.AppendUint16(chunk, uint16(encodeFloat(v, f16Exp, f16Mant)))
 				case BF16:
-					binary.LittleEndian.PutUint16(p, uint16(encodeFloat(v, bf16Exp, bf16Mant)))
+					chunk = binary.LittleEndian.AppendUint16(chunk, uint16(encodeFloat(v, bf16Exp, bf16Mant)))
 				}
-				bw.Write(p)
+				if len(chunk) > cap(chunk)-8 {
+					bw.Write(chunk)
+					chunk = chunk[:0]
+				}
 			}
+			bw.Write(chunk)
 			continue
 		}
 		for _, v := range t.I64 {
