@@ -211,7 +211,7 @@ func maxShifted(best, col, colM []float64, pj float64) {
 
 // softmax3 is the softmax of three scores as numpy computes it: subtract the largest,
 // exponentiate, divide each by the sum (summed left to right). The exponentials are
-// expNonPos's (their arguments are <= 0), within 2 ulps of math.Exp and three times as fast;
+// expNonPos's (their arguments are <= 0), within 2 ulps of math.Exp and faster;
 // numpy's own differ from both by an ulp or so.
 func softmax3(x0, x1, x2 float64) (p0, p1, p2 float64) {
 	mx := max(x0, x1, x2)
