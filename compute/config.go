@@ -149,6 +149,12 @@ func (c *Config) Validate() error {
 // TrainSize is the number of training pairs: the forced pairs, topped up to
 // floor(training_ratio * V^2) (SPEC.md section 3).
 func (c *Config) TrainSize() int {
+	want := int(math.Floor(c.TrainingRatio * float64(c.Vocab*c.Vocab)))
+	return max(c.ForcedPairs(), want)
+}
+
+// ForcedPairs counts the pairs (a, b) with |a-b| in force_adjacent.
+func (c *Config) ForcedPairs() int {
 	forced := 0
 	for _, k := range c.ForceAdjacent {
 		if k == 0 {
@@ -157,8 +163,7 @@ func (c *Config) TrainSize() int {
 			forced += 2 * (c.Vocab - k)
 		}
 	}
-	want := int(math.Floor(c.TrainingRatio * float64(c.Vocab*c.Vocab)))
-	return max(forced, want)
+	return forced
 }
 
 // FullBatch reports whether one optimizer step covers the whole training set.

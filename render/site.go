@@ -81,7 +81,7 @@ func siteFiles(r *compute.Run, o Options) (map[string][]byte, error) {
 	train, test := compute.Split(r.Config)
 	data := ContentData{
 		Config: r.Config, FinalEpoch: r.Epochs[last], Checkpoints: len(r.Epochs),
-		Every: r.Config.CheckpointEvery, TrainSize: train.Len(), TestSize: test.Len(), ForcedSize: forcedPairs(r.Config),
+		Every: r.Config.CheckpointEvery, TrainSize: train.Len(), TestSize: test.Len(), ForcedSize: r.Config.ForcedPairs(),
 		Final: r.Analyses[last], Phases: phases,
 	}
 	sections, err := RenderContent(o.Content, data, r.Epochs, r.Analyses)
@@ -153,15 +153,3 @@ func install(stage, out string, names []string) error {
 	return nil
 }
 
-// forcedPairs counts the pairs with |a-b| in force_adjacent.
-func forcedPairs(c compute.Config) int {
-	n := 0
-	for _, k := range c.ForceAdjacent {
-		if k == 0 {
-			n += c.Vocab
-		} else {
-			n += 2 * (c.Vocab - k)
-		}
-	}
-	return n
-}
