@@ -152,4 +152,3 @@ func install(stage, out string, names []string) error {
 	}
 	return nil
 }
-
