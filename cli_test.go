@@ -235,9 +235,9 @@ func checkManifest(t *testing.T, site string) {
 }
 
 // TestDeterministicOutput builds the same config with GOMAXPROCS 1 and 2: the run folders and
-// sites must be byte-identical.
+// sites, PDFs included, must be byte-identical.
 func TestDeterministicOutput(t *testing.T) {
-	args := slices.Concat(quickArgs, []string{"-epochs", "200"})
+	args := slices.Concat(quickArgs, []string{"-epochs", "200", "-pdf"})
 	one, two := t.TempDir(), t.TempDir()
 	if out, err := command(t, one, []string{"GOMAXPROCS=1"}, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -246,6 +246,9 @@ func TestDeterministicOutput(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	diffTrees(t, one, two)
+	if pdfs, _ := filepath.Glob(filepath.Join(one, "public", "figures", "*.pdf")); len(pdfs) != 9 {
+		t.Errorf("-pdf wrote %d PDFs, want 9", len(pdfs))
+	}
 }
 
 // TestDivergenceExit checks the command's side of divergence: exit 1, the epoch in the message,
