@@ -312,8 +312,7 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 	if r.Analyses == nil || r.Analyses[0] == nil {
 		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, runtime.GOMAXPROCS(0))
 	}
-	for i, a := range r.Analyses {
-		a.Epoch = r.Epochs[i]
+	for _, a := range r.Analyses {
 		if math.IsNaN(a.TestLoss) {
 			return fmt.Errorf("epoch %d: the test loss is not a number", a.Epoch)
 		}
