@@ -384,3 +384,27 @@ func TestLoadDamagedRun(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomContent builds the site from a user's Markdown: its sections replace the built-in
+// ones, its template fields are filled, and the figures it does not place go at the end.
+func TestCustomContent(t *testing.T) {
+	dir := t.TempDir()
+	content := filepath.Join(dir, "mine")
+	os.MkdirAll(content, 0o755)
+	os.WriteFile(filepath.Join(content, "01-only.md"), []byte("# My own notes\n\nVocab {{.Config.Vocab}}, final test accuracy {{pct .Final.TestAcc}}.\n\n{{figure \"margin\"}}\n"), 0o644)
+	if code, _, stderr := runCLI(t, dir, slices.Concat(quickArgs, []string{"-epochs", "100", "-content", content})...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "public", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<section id="only">`, "My own notes", "Vocab 16, final test accuracy", `id="fig-margin"`, `<section id="more-figures">`, `id="fig-qk"`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if bytes.Contains(page, []byte("The task and the model")) {
+		t.Error("the built-in explanations are still there")
+	}
+}
