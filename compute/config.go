@@ -67,6 +67,7 @@ type FieldError struct {
 	Unsup    bool   // a valid value this program does not support yet
 }
 
+// Error names the field and the problem.
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Problem()) }
 
 // Problem describes what is wrong without naming the field.

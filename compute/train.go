@@ -109,6 +109,7 @@ type DivergenceError struct {
 	Config Config
 }
 
+// Error names the epoch, what is not finite and the likely cause.
 func (e *DivergenceError) Error() string {
 	return fmt.Sprintf("training diverged at epoch %d: %s is not finite (lr %g is likely too large)", e.Epoch, e.What, e.Config.LR)
 }
