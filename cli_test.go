@@ -408,3 +408,29 @@ func TestCustomContent(t *testing.T) {
 		t.Error("the built-in explanations are still there")
 	}
 }
+
+// TestInitFromFile trains from -init with the reference's initial weights (float32, as PyTorch
+// wrote them): the run is the seeded run, in a cache folder of its own.
+func TestInitFromFile(t *testing.T) {
+	dir := t.TempDir()
+	init, err := filepath.Abs("compute/testdata/ref_epoch-00000.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-quiet", "-epochs", "20"}
+	if code, _, stderr := runCLI(t, dir, args...); code != 0 {
+		t.Fatalf("seeded run: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, dir, append(args, "-init", init, "-out", "public-init")...); code != 0 {
+		t.Fatalf("run from -init: %s", stderr)
+	}
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", compute.MetricsFile))
+	if len(runs) != 2 {
+		t.Fatalf("%d complete runs, want 2 (the -init file is part of the cache key)", len(runs))
+	}
+	a, _ := os.ReadFile(runs[0])
+	b, _ := os.ReadFile(runs[1])
+	if !bytes.Equal(a, b) {
+		t.Error("training from the reference's initial weights differs from the seeded run")
+	}
+}
