@@ -1,12 +1,12 @@
 package main
 
 import (
+	"crypto/sha256"
 	"embed"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"maxgrok/compute"
 	"maxgrok/render"
@@ -44,7 +44,7 @@ func buildSite(o *options, r *compute.Run, content fs.FS) (string, error) {
 	templates, _ := fs.Sub(builtin, "templates")
 	// Builds into the same site wait for each other (see compute.Lock).
 	abs, _ := filepath.Abs(o.out)
-	unlock, err := compute.Lock(filepath.Join(o.runs, ".locks", "site-"+strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(abs)+".lock"))
+	unlock, err := compute.Lock(filepath.Join(o.runs, ".locks", fmt.Sprintf("site-%x.lock", sha256.Sum256([]byte(abs)))))
 	if err != nil {
 		return "", err
 	}
