@@ -30,6 +30,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ import (
 	"math"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -292,7 +294,7 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 		if z == 0 {
 			z = 1
 		}
-		return &heatFigure{V: V, values: get(last), z: z, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+		return &heatFigure{V: V, values: get(last), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
 	}
 	ovc := heat(func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
 	ov := heat(func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
@@ -301,6 +303,10 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 		return nil, fmt.Errorf("training mask has %d entries, want %d", len(mask), V*V)
 	}
 	margin := heat(func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", mask)
+	// Margins span two orders of magnitude over a run (about 100 while the model memorises, 10
+	// to 20 at the end): a square-root colour scale keeps the small ones, which decide
+	// correctness, visible.
+	margin.gamma = 0.5
 
 	// series over epochs
 	lastEpoch := float64(r.Epochs[len(r.Epochs)-1])
@@ -769,6 +775,7 @@ type heatFigure struct {
 	V                      int
 	values                 []float64 // [V*V] row = y, column = x
 	z                      float64   // colour range [-z, z]
+	gamma                  float64   // colour position sign(v)·|v/z|^gamma
 	xlabel, ylabel, zlabel string
 	marks                  []bool // [V*V] cells to mark, or nil
 }
@@ -777,20 +784,30 @@ func (f *heatFigure) spec(name, title string) *figSpec {
 	r := float64(f.V) - 0.5
 	return &figSpec{
 		name: name, title: title, kind: "heatmap", w: heatWidth, h: heatHeight,
-		frame: Frame{XMin: -0.5, XMax: r, YMin: -0.5, YMax: r, ZMin: -f.z, ZMax: f.z},
+		frame: Frame{XMin: -0.5, XMax: r, YMin: -0.5, YMax: r, ZMin: -f.z, ZMax: f.z, ZGamma: f.gamma},
 		draw:  f.draw,
 	}
 }
 
 // heatImage returns the V×V image of the values: pixel (x, V-1-y) is cell (row y, column x).
-func heatImage(values []float64, V int, z float64) *image.RGBA {
+func heatImage(values []float64, V int, z, gamma float64) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, V, V))
 	for y := range V {
 		for x := range V {
-			img.SetRGBA(x, V-1-y, Diverging(values[y*V+x]/z))
+			img.SetRGBA(x, V-1-y, Diverging(colorPosition(values[y*V+x], z, gamma)))
 		}
 	}
 	return img
+}
+
+// colorPosition is where value v falls on a colour scale of range [-z, z] and exponent gamma:
+// sign(v)·|v/z|^gamma, in [-1, 1] for |v| <= z (templates/app.js computes the same).
+func colorPosition(v, z, gamma float64) float64 {
+	t := v / z
+	if gamma == 0 || gamma == 1 {
+		return t
+	}
+	return math.Copysign(math.Pow(math.Abs(t), gamma), t)
 }
 
 // marksImage returns a transparent image with a dark dot at the centre of each marked cell
@@ -854,14 +871,14 @@ func (f *heatFigure) draw(c draw.Canvas, th theme, data bool) (vg.Rectangle, err
 			mk = marks.Bounds().Dx() / V
 		}
 		k := mk * max(1, int(pdfHeatPixels/float64(V*mk)))
-		img := upscale(heatImage(f.values, V, f.z), k)
+		img := upscale(heatImage(f.values, V, f.z, f.gamma), k)
 		if marks != nil {
 			imgdraw.Draw(img, img.Bounds(), upscale(marks, k/mk), image.Point{}, imgdraw.Over)
 		}
 		p.Add(plotter.NewImage(flipV(img), -0.5, -0.5, r, r)) // vgpdf draws images upside down
 	default:
 		if data {
-			p.Add(tagged{"data", plotter.NewImage(heatImage(f.values, V, f.z), -0.5, -0.5, r, r)})
+			p.Add(tagged{"data", plotter.NewImage(heatImage(f.values, V, f.z, f.gamma), -0.5, -0.5, r, r)})
 		}
 		if marks != nil {
 			p.Add(tagged{"marks", plotter.NewImage(marks, -0.5, -0.5, r, r)})
@@ -869,7 +886,7 @@ func (f *heatFigure) draw(c draw.Canvas, th theme, data bool) (vg.Rectangle, err
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, r, -0.5, r
 
-	bar := newColorBar(th, f.z, f.zlabel)
+	bar := newColorBar(th, f.z, f.gamma, f.zlabel)
 	area := draw.Crop(c, 4, -(bar.width() + 4), 4, -12)
 	// make the plot area square
 	dc := p.DataCanvas(area).Rectangle.Size()
@@ -889,6 +906,7 @@ func (f *heatFigure) draw(c draw.Canvas, th theme, data bool) (vg.Rectangle, err
 type colorBar struct {
 	th     theme
 	z      float64
+	gamma  float64
 	label  string
 	ticks  []plot.Tick
 	tick   text.Style
@@ -899,13 +917,30 @@ const (
 	barGap, barWidth, barTick = 14.0, 13.0, 4.0
 )
 
-func newColorBar(th theme, z float64, label string) *colorBar {
-	b := &colorBar{th: th, z: z, label: label}
-	for _, t := range (niceTicks{}).Ticks(-z, z) {
-		if t.Label != "" {
-			b.ticks = append(b.ticks, t)
+func newColorBar(th theme, z, gamma float64, label string) *colorBar {
+	b := &colorBar{th: th, z: z, gamma: gamma, label: label}
+	ticks := (niceTicks{}).Ticks(-z, z)
+	if gamma != 0 && gamma != 1 {
+		// A compressed scale has room for the ticks of a tenth of the range too.
+		ticks = append(ticks, (niceTicks{}).Ticks(-z/10, z/10)...)
+		slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	}
+	// Keep labelled ticks at least 0.12 of the half-bar apart, choosing from 0 outwards on the
+	// positive side and mirroring them, so that the scale reads the same both ways.
+	last := -1.0
+	var pos []plot.Tick
+	for _, t := range ticks {
+		if p := colorPosition(t.Value, z, gamma); t.Label != "" && t.Value >= 0 && p <= 1 && (last < 0 || p-last > 0.12) {
+			pos = append(pos, t)
+			last = p
 		}
 	}
+	for i := len(pos) - 1; i >= 0; i-- {
+		if pos[i].Value > 0 {
+			b.ticks = append(b.ticks, plot.Tick{Value: -pos[i].Value, Label: "-" + pos[i].Label})
+		}
+	}
+	b.ticks = append(b.ticks, pos...)
 	b.tick = text.Style{Color: th.fg, Font: font.From(sansFont, tickFontSize), XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: textHandler}
 	b.lstyle = text.Style{Color: th.fg, Font: font.From(sansFont, labelFontSize), XAlign: draw.XCenter, YAlign: draw.YTop, Rotation: math.Pi / 2, Handler: textHandler}
 	return b
@@ -947,7 +982,7 @@ func (b *colorBar) draw(c draw.Canvas, rect vg.Rectangle, asImage bool) {
 	line := draw.LineStyle{Color: b.th.fg, Width: 0.8}
 	c.StrokeLines(line, []vg.Point{{X: x0, Y: rect.Min.Y}, {X: x1, Y: rect.Min.Y}, {X: x1, Y: rect.Max.Y}, {X: x0, Y: rect.Max.Y}, {X: x0, Y: rect.Min.Y}})
 	for _, t := range b.ticks {
-		y := rect.Min.Y + vg.Length((t.Value+b.z)/(2*b.z))*h
+		y := rect.Min.Y + vg.Length((colorPosition(t.Value, b.z, b.gamma)+1)/2)*h
 		c.StrokeLine2(line, x1, y, x1+barTick, y)
 		c.FillText(b.tick, vg.Point{X: x1 + barTick + 2, Y: y}, t.Label)
 	}

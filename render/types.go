@@ -29,6 +29,7 @@ type Frame struct {
 	XMin, XMax, YMin, YMax float64 // the data ranges of the axes, fixed over all epochs
 	LogY                   bool    // y axis is logarithmic
 	ZMin, ZMax             float64 // heatmaps: the colour scale's range (symmetric around 0)
+	ZGamma                 float64 // heatmaps: a value v takes the colour at sign(v)·|v/ZMax|^ZGamma of the scale (0 or 1: linear)
 }
 
 // Section is one part of the explanations, rendered from a Markdown file of content/.

@@ -267,8 +267,9 @@
     const ctx = cv.getContext('2d'), id = ctx.createImageData(V, V), px = new Uint32Array(id.data.buffer);
     // lut[q + off] is the colour of the quantised value q (q in -off..off)
     const off = centred ? 254 : 127, lut = new Uint32Array(2 * off + 1), z = fr.ZMax || 1;
+    const g = fr.ZGamma || 1; // as render.colorPosition: sign(v)·|v/z|^g
     for (let q = -off; q <= off; q++) {
-      const c = diverging(P.colormap, q * a.scale / z);
+      const t = q * a.scale / z, c = diverging(P.colormap, g === 1 ? t : Math.sign(t) * Math.pow(Math.abs(t), g));
       lut[q + off] = (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0; // RGBA, little-endian
     }
     const value = (i, r, c) => {
