@@ -26,9 +26,11 @@ func (ds Dataset) Slice(lo, hi int) Dataset {
 // TrainMask returns, for each pair index a*V + b, whether (a, b) is in the training set.
 //
 // The training set is every pair with |a-b| in force_adjacent, then further pairs until it holds
-// Config.TrainSize pairs. The further pairs are the first ones of a permutation of the remaining
-// pairs (in a*V+b order) drawn by math/rand/v2's Shuffle from rand.NewPCG(seed, 0); Go promises
-// this generator's output, so the choice is the same on every machine and Go release.
+// Config.TrainSize pairs. The further pairs are the first ones of a Fisher-Yates shuffle of the
+// remaining pairs (in a*V+b order): for i = len-1 down to 1, swap i with j = u mod (i+1), u the
+// next Uint64 of math/rand/v2's PCG-DXSM generator rand.NewPCG(seed, 0). The algorithm is
+// written out here rather than taken from rand.Shuffle, whose method Go may change; the PCG's
+// output is fixed by its definition, so the choice is the same on every machine and release.
 func TrainMask(c Config) []bool {
 	V := c.Vocab
 	mask := make([]bool, V*V)
@@ -52,8 +54,11 @@ func TrainMask(c Config) []bool {
 				rest = append(rest, i)
 			}
 		}
-		r := rand.New(rand.NewPCG(uint64(c.Seed), 0))
-		r.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+		pcg := rand.NewPCG(uint64(c.Seed), 0)
+		for i := len(rest) - 1; i > 0; i-- {
+			j := int(pcg.Uint64() % uint64(i+1))
+			rest[i], rest[j] = rest[j], rest[i]
+		}
 		for _, i := range rest[:more] {
 			mask[i] = true
 		}
