@@ -221,6 +221,14 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// testPart is the latest test accuracy known, and its epoch.
+func testPart(p compute.Progress) string {
+	if p.TestEpoch < 0 {
+		return ""
+	}
+	return fmt.Sprintf("  test acc %.4f (epoch %d)", p.TestAcc, p.TestEpoch)
+}
+
 func (pp *progressPrinter) update(p compute.Progress) {
 	now := time.Now()
 	done := p.Epoch == p.Epochs
@@ -234,7 +242,7 @@ func (pp *progressPrinter) update(p compute.Progress) {
 			el := now.Sub(pp.start)
 			left = (time.Duration(float64(el) * float64(p.Epochs-p.Epoch) / float64(p.Epoch))).Round(100 * time.Millisecond).String()
 		}
-		fmt.Fprintf(pp.w, "\r\033[Kepoch %d/%d  train loss %.4g  train acc %.4f  time left %s", p.Epoch, p.Epochs, p.TrainLoss, p.TrainAcc, left)
+		fmt.Fprintf(pp.w, "\r\033[Kepoch %d/%d  train loss %.4g  train acc %.4f%s  time left %s", p.Epoch, p.Epochs, p.TrainLoss, p.TrainAcc, testPart(p), left)
 		if done {
 			fmt.Fprintln(pp.w)
 		}
@@ -245,7 +253,7 @@ func (pp *progressPrinter) update(p compute.Progress) {
 		pct = p.Epoch * 100 / p.Epochs
 	}
 	if pct >= pp.nextPct || done {
-		fmt.Fprintf(pp.w, "epoch %d/%d: train loss %.4g, train acc %.4f\n", p.Epoch, p.Epochs, p.TrainLoss, p.TrainAcc)
+		fmt.Fprintf(pp.w, "epoch %d/%d: train loss %.4g, train acc %.4f%s\n", p.Epoch, p.Epochs, p.TrainLoss, p.TrainAcc, testPart(p))
 		for pp.nextPct <= pct {
 			pp.nextPct += 10
 		}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"maxgrok/compute/safetensors"
 )
@@ -59,7 +60,9 @@ func WriteFileAtomic(path string, data []byte) error {
 // Progress reports training progress: the metrics of the epoch just measured.
 type Progress struct {
 	EpochMetrics
-	Epochs int // the run's last epoch
+	Epochs    int     // the run's last epoch
+	TestEpoch int     // the latest checkpoint analysed so far (-1: none yet)
+	TestAcc   float64 // its test accuracy
 }
 
 // TrainRun trains c from init (a copy is taken) and writes the run folder dir: config.json
@@ -97,6 +100,7 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 		write bool
 	}
 	jobs := make(chan job, len(run.Epochs))
+	var latest atomic.Pointer[Progress] // the latest test accuracy, for progress reports
 	var wg sync.WaitGroup
 	var workErr error
 	wg.Add(1)
@@ -117,6 +121,7 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 			a := an.Analyze(j.p)
 			a.Epoch = run.Epochs[j.i]
 			run.Analyses[j.i] = a
+			latest.Store(&Progress{TestEpoch: a.Epoch, TestAcc: a.TestAcc})
 		}
 	}()
 
@@ -150,7 +155,11 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 	}, func(em EpochMetrics) {
 		metrics = append(metrics, em)
 		if progress != nil {
-			progress(Progress{EpochMetrics: em, Epochs: c.Epochs})
+			p := Progress{EpochMetrics: em, Epochs: c.Epochs, TestEpoch: -1}
+			if l := latest.Load(); l != nil {
+				p.TestEpoch, p.TestAcc = l.TestEpoch, l.TestAcc
+			}
+			progress(p)
 		}
 	})
 	close(jobs)
