@@ -434,3 +434,30 @@ func TestInitFromFile(t *testing.T) {
 		t.Error("training from the reference's initial weights differs from the seeded run")
 	}
 }
+
+// TestEdgeRuns builds runs at the edges of the schedule: no training at all (one checkpoint,
+// the initial model) and a last epoch that is not a multiple of checkpoint_every.
+func TestEdgeRuns(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		ckpts []string
+	}{
+		{[]string{"-epochs", "0"}, []string{"epoch-00000.safetensors"}},
+		{[]string{"-epochs", "15", "-checkpoint-every", "10"}, []string{"epoch-00000.safetensors", "epoch-00010.safetensors", "epoch-00015.safetensors"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			if code, _, stderr := runCLI(t, dir, slices.Concat(quickArgs, tc.args)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got, _ := filepath.Glob(filepath.Join(dir, "runs", "*", "checkpoints", "*.safetensors"))
+			for i := range got {
+				got[i] = filepath.Base(got[i])
+			}
+			if !slices.Equal(got, tc.ckpts) {
+				t.Errorf("checkpoints %v, want %v", got, tc.ckpts)
+			}
+			checkManifest(t, filepath.Join(dir, "public"))
+		})
+	}
+}
