@@ -21,7 +21,14 @@ import (
 )
 
 func main() {
+	// The first Ctrl-C or SIGTERM stops training at the next epoch and saves what resuming
+	// needs; after it, signals have their default effect again, so a second one kills at once
+	// (every file being written through a rename, that too leaves each file whole or absent).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
 	stop()
 	os.Exit(code)
