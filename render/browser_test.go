@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,40 +119,62 @@ func runChromium(t *testing.T, args ...string) string {
 }
 
 type selftestReport struct {
-	Errors    []string  `json:"errors"`
-	Warnings  []string  `json:"warnings"`
-	Resources []string  `json:"resources"`
-	Base      string    `json:"base"`
-	Steps     []float64 `json:"steps"`
-	Checks    struct {
-		Payload             string          `json:"payload"`
-		Checkpoints         int             `json:"checkpoints"`
-		InitialEpoch        string          `json:"initialEpoch"`
-		InitialHash         string          `json:"initialHash"`
-		ControlsShown       bool            `json:"controlsShown"`
-		Figures             []string        `json:"figures"`
-		MovedTo             string          `json:"movedTo"`
-		MovedEpoch          string          `json:"movedEpoch"`
-		MovedHash           string          `json:"movedHash"`
-		Valuetext           string          `json:"valuetext"`
-		PixelsChanged       map[string]bool `json:"pixelsChanged"`
-		QKChanged           bool            `json:"qkChanged"`
-		Marker              *string         `json:"marker"`
-		AfterKeys           string          `json:"afterKeys"`
-		AfterKeysWant       string          `json:"afterKeysWant"`
-		AfterHashchange     string          `json:"afterHashchange"`
-		AfterHashchangeWant string          `json:"afterHashchangeWant"`
-		HeatTip             string          `json:"heatTip"`
-		Scrubbed            string          `json:"scrubbed"`
-		ScrubbedWant        string          `json:"scrubbedWant"`
-		LossTip             string          `json:"lossTip"`
-		TipHidden           bool            `json:"tipHidden"`
-		Playing             string          `json:"playing"`
-		Played              bool            `json:"played"`
-		CSVLines            int             `json:"csvLines"`
-		CSVHeader           string          `json:"csvHeader"`
-		SVGImage            bool            `json:"svgImage"`
+	Errors     []string  `json:"errors"`
+	Warnings   []string  `json:"warnings"`
+	Resources  []string  `json:"resources"`
+	Base       string    `json:"base"`
+	Steps      []float64 `json:"steps"`
+	StepsLocal []float64 `json:"stepsLocal"` // slider steps with the heatmaps' colour range per epoch
+	Checks     struct {
+		Payload             string                 `json:"payload"`
+		Checkpoints         int                    `json:"checkpoints"`
+		InitialEpoch        string                 `json:"initialEpoch"`
+		InitialHash         string                 `json:"initialHash"`
+		ControlsShown       bool                   `json:"controlsShown"`
+		Figures             []string               `json:"figures"`
+		MovedTo             string                 `json:"movedTo"`
+		MovedEpoch          string                 `json:"movedEpoch"`
+		MovedHash           string                 `json:"movedHash"`
+		Valuetext           string                 `json:"valuetext"`
+		PixelsChanged       map[string]bool        `json:"pixelsChanged"`
+		QKChanged           bool                   `json:"qkChanged"`
+		Marker              *string                `json:"marker"`
+		AfterKeys           string                 `json:"afterKeys"`
+		AfterKeysWant       string                 `json:"afterKeysWant"`
+		AfterHashchange     string                 `json:"afterHashchange"`
+		AfterHashchangeWant string                 `json:"afterHashchangeWant"`
+		HeatTip             string                 `json:"heatTip"`
+		Scrubbed            string                 `json:"scrubbed"`
+		ScrubbedWant        string                 `json:"scrubbedWant"`
+		LossTip             string                 `json:"lossTip"`
+		TipHidden           bool                   `json:"tipHidden"`
+		Playing             string                 `json:"playing"`
+		Played              bool                   `json:"played"`
+		CSVLines            int                    `json:"csvLines"`
+		CSVHeader           string                 `json:"csvHeader"`
+		SVGImage            bool                   `json:"svgImage"`
+		ZRangeShown         bool                   `json:"zrangeShown"`
+		ZRangeDefault       string                 `json:"zrangeDefault"`
+		ZRange              map[string]zrangeCheck `json:"zrange"`
+		ZRangeHashKept      bool                   `json:"zrangeHashKept"`
+		ZRangeAfterSteps    bool                   `json:"zrangeAfterSteps"`
+		ZRangeState         string                 `json:"zrangeState"`
 	} `json:"checks"`
+}
+
+// zrangeCheck is what the self-test saw of a heatmap at an early checkpoint with the colour
+// range of the whole run, then of this epoch, then of the whole run again.
+type zrangeCheck struct {
+	Changed       bool     `json:"changed"`       // the canvas changed with the range of this epoch
+	StrengthRun   float64  `json:"strengthRun"`   // how far the canvas is from white, on average, whole run
+	StrengthEpoch float64  `json:"strengthEpoch"` // the same, this epoch
+	LabelsRun     []string `json:"labelsRun"`     // the colour bar's tick labels, whole run
+	LabelsEpoch   []string `json:"labelsEpoch"`   // the same, this epoch
+	NoteRun       string   `json:"noteRun"`       // the caption under the figure, whole run (none)
+	NoteEpoch     string   `json:"noteEpoch"`     // the same, this epoch
+	SVGLabels     []string `json:"svgLabels"`     // the colour bar's labels in the SVG download, this epoch
+	SVGImage      bool     `json:"svgImage"`      // the SVG download carries the canvas, this epoch
+	Restored      bool     `json:"restored"`      // back to the whole run: pixels, labels and caption as before
 }
 
 var selftestPre = regexp.MustCompile(`(?s)<pre id="selftest">(.*?)</pre>`)
@@ -226,6 +250,7 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	if !c.SVGImage {
 		t.Error("the margin SVG download does not carry the selected epoch's image")
 	}
+	checkZRange(t, rep)
 	if !c.TipHidden {
 		t.Error("the tooltip stays after the pointer leaves")
 	}
@@ -259,6 +284,76 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	t.Logf("payload %s; %d slider steps: mean %.2f ms, max %.2f ms", c.Payload, len(rep.Steps), mean, worst)
 	if mean > 16 {
 		t.Errorf("a slider step takes %.1f ms on average, want under 16 ms", mean)
+	}
+	sum, worst = 0, 0
+	for _, s := range rep.StepsLocal {
+		sum += s
+		worst = max(worst, s)
+	}
+	mean = sum / float64(max(1, len(rep.StepsLocal)))
+	t.Logf("%d slider steps with the colour range of each epoch: mean %.2f ms, max %.2f ms", len(rep.StepsLocal), mean, worst)
+	if mean > 16 {
+		t.Errorf("a slider step with the colour range of each epoch takes %.1f ms on average, want under 16 ms", mean)
+	}
+}
+
+var zrangeNote = regexp.MustCompile(`^Colour range ±([0-9.e+-]+) at this epoch \(whole run: ±([0-9.e+-]+)(; coarse: values are stored in steps of [0-9.e+-]+)?\)$`)
+
+// checkZRange checks the "Colour range" control: at an early checkpoint, "this epoch" makes each
+// heatmap more saturated, rescales its colour bar's tick labels by the ratio of the ranges (in the
+// page and in the SVG download) and shows the range under the figure; "whole run" restores all.
+func checkZRange(t *testing.T, rep selftestReport) {
+	t.Helper()
+	c := rep.Checks
+	if !c.ZRangeShown || c.ZRangeDefault != "run" {
+		t.Errorf("colour range control: shown %v, value %q; want shown, \"run\"", c.ZRangeShown, c.ZRangeDefault)
+		return
+	}
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(strings.Replace(s, "\u2212", "-", 1), 64)
+		if err != nil {
+			t.Errorf("colour bar label %q: %v", s, err)
+		}
+		return v
+	}
+	for _, name := range []string{"ov_centered", "ov", "margin"} {
+		z, ok := c.ZRange[name]
+		if !ok {
+			t.Errorf("%s: no colour range check", name)
+			continue
+		}
+		if !z.Changed || !(z.StrengthEpoch > z.StrengthRun) {
+			t.Errorf("%s, colour range of this epoch: canvas changed %v, colour strength %.1f -> %.1f; want changed, stronger", name, z.Changed, z.StrengthRun, z.StrengthEpoch)
+		}
+		m := zrangeNote.FindStringSubmatch(z.NoteEpoch)
+		if z.NoteRun != "" || m == nil {
+			t.Errorf("%s: caption %q (whole run), %q (this epoch); want none, then the range", name, z.NoteRun, z.NoteEpoch)
+			continue
+		}
+		ratio := num(m[1]) / num(m[2])
+		t.Logf("%s: %q; colour strength %.1f -> %.1f; colour bar labels %q -> %q", name, z.NoteEpoch, z.StrengthRun, z.StrengthEpoch, z.LabelsRun, z.LabelsEpoch)
+		if !(ratio > 0 && ratio < 1) {
+			t.Errorf("%s: caption %q: the range of an early epoch should be below the run's", name, z.NoteEpoch)
+		}
+		if len(z.LabelsRun) < 3 || len(z.LabelsEpoch) != len(z.LabelsRun) || slices.Equal(z.LabelsRun, z.LabelsEpoch) {
+			t.Errorf("%s: colour bar labels %q (whole run), %q (this epoch)", name, z.LabelsRun, z.LabelsEpoch)
+			continue
+		}
+		for k, s := range z.LabelsRun {
+			a, b := num(s), num(z.LabelsEpoch[k])
+			if (a == 0) != (b == 0) || a != 0 && math.Abs(b/a/ratio-1) > 0.06 {
+				t.Errorf("%s: colour bar label %s became %s, want about %.3g (range ratio %.3g)", name, s, z.LabelsEpoch[k], a*ratio, ratio)
+			}
+		}
+		if !slices.Equal(z.SVGLabels, z.LabelsEpoch) || !z.SVGImage {
+			t.Errorf("%s: SVG download with the colour range of this epoch: labels %q (want %q), canvas image %v", name, z.SVGLabels, z.LabelsEpoch, z.SVGImage)
+		}
+		if !z.Restored {
+			t.Errorf("%s: back to the whole run's colour range, the canvas, labels or caption differ from before", name)
+		}
+	}
+	if !c.ZRangeHashKept || !c.ZRangeAfterSteps || c.ZRangeState != "false" {
+		t.Errorf("colour range: hash kept %v, labels follow the slider %v, state after \"whole run\" local=%s", c.ZRangeHashKept, c.ZRangeAfterSteps, c.ZRangeState)
 	}
 }
 

@@ -2,26 +2,27 @@
  *
  * Non-features: no dependencies and nothing from the network; no framework, no build step; no
  * analysis is computed here (the payload holds every series, precomputed, and the page only
- * looks values up); no zoom or pan; no animation except Play, which never starts by itself;
- * without JavaScript, or without DecompressionStream, the page stays as written: every figure
- * at the final epoch.
+ * looks values up, or, for "Colour range: this epoch", finds a heatmap's largest |value|); no
+ * zoom or pan; no animation except Play, which never starts by itself; without JavaScript, or
+ * without DecompressionStream, the page stays as written: every figure at the final epoch.
  *
  * One state object, S. Events only change S and call schedule(); commit() runs once for all
  * the changes of an event or a frame and writes only what changed: the epoch text, the slider, the hash, the figures not yet drawn
- * at the selected checkpoint, the tooltip.
+ * at the selected checkpoint (and colour range), the tooltip.
  */
 (() => {
   'use strict';
   const doc = document, body = doc.body;
   const $ = (id) => doc.getElementById(id);
   const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status');
-  const playBtn = $('play'), speedSel = $('speed');
+  const playBtn = $('play'), speedSel = $('speed'), zSel = $('zrange');
   const reduced = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   const S = {
     P: null, T: 0, E: null,    // payload arrays, number of checkpoints, checkpoint epochs
     i: 0, shown: -1,           // selected checkpoint; the one the page shows
     playing: false, speed: 1, playT: 0, playAcc: 0,
+    local: false, localShown: false, // heatmap colours: the range of the selected checkpoint, not the run's
     hashDue: false, hashAt: -1e9, hashTimer: 0,
     tip: null, tipDirty: false, queued: false, lastCommit: 0, ready: false,
   };
@@ -247,11 +248,14 @@
     return f;
   }
 
-  // heatFigure draws a heatmap on a V×V canvas under the SVG, whose data image it hides.
+  // heatFigure draws a heatmap on a V×V canvas under the SVG, whose data image it hides. With
+  // S.local, the colour range is ±(the largest |value| at the checkpoint) instead of the run's
+  // fixed ±ZMax; the colour bar keeps its ticks (a tick's place on the bar does not depend on the
+  // range, only its value does), their labels are rescaled, and a caption gives the range.
   function heatFigure(el, pf, P) {
-    const f = base(el, pf), V = P.vocab, N = V * V, fr = pf.frame;
+    const f = base(el, pf), V = P.vocab, N = V * V, fr = pf.frame, T = S.T;
     const centred = pf.name === 'ov_centered', a = P.A[centred ? 'ov' : pf.name];
-    if (!a || !(a.v.length === S.T * N)) return null;
+    if (!a || !(a.v.length === T * N)) return null;
     const mask = pf.name === 'margin' ? P.A.train_mask.v : null;
     const img = f.svg.querySelector('g.data');
     const cv = doc.createElement('canvas');
@@ -265,25 +269,73 @@
     f.plot.insertBefore(cv, f.svg);
     if (img) img.style.display = 'none';
     const ctx = cv.getContext('2d'), id = ctx.createImageData(V, V), px = new Uint32Array(id.data.buffer);
-    // lut[q + off] is the colour of the quantised value q (q in -off..off)
-    const off = centred ? 254 : 127, lut = new Uint32Array(2 * off + 1), z = fr.ZMax || 1;
-    const g = fr.ZGamma || 1; // as render.colorPosition: sign(v)·|v/z|^g
-    for (let q = -off; q <= off; q++) {
-      const t = q * a.scale / z, c = diverging(P.colormap, g === 1 ? t : Math.sign(t) * Math.pow(Math.abs(t), g));
-      lut[q + off] = (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0; // RGBA, little-endian
-    }
+    // lut[q + off] is the colour of the quantised value q (q in -off..off) on the range ±z
+    const off = centred ? 254 : 127, Z = fr.ZMax || 1, g = fr.ZGamma || 1, lut = new Uint32Array(2 * off + 1);
+    let lutZ = 0;
+    const setLut = (z) => {
+      if (z === lutZ) return;
+      lutZ = z;
+      for (let q = -off; q <= off; q++) {
+        const t = q * a.scale / z, c = diverging(P.colormap, g === 1 ? t : Math.sign(t) * Math.pow(Math.abs(t), g)); // as render.colorPosition
+        lut[q + off] = (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0; // RGBA, little-endian
+      }
+    };
     const value = (i, r, c) => {
       const q = a.v[i * N + r * V + c];
       return (centred ? q - a.v[i * N + r * V + r] : q) * a.scale;
     };
+    // top[i]: the largest |quantised value| at checkpoint i (at least 1), found when first needed
+    const top = new Int16Array(T);
+    const range = (i) => {
+      if (!top[i]) {
+        const q = a.v.subarray(i * N, (i + 1) * N);
+        let m = 1;
+        for (let r = 0; r < V; r++) {
+          const d = centred ? q[r * V + r] : 0;
+          for (let c = 0; c < V; c++) m = Math.max(m, Math.abs(q[r * V + c] - d));
+        }
+        top[i] = m;
+      }
+      return top[i] * a.scale;
+    };
+    // the colour bar's tick labels: unrotated numbers right of the plot area
+    const ticks = Array.from(f.svg.querySelectorAll('text'), (t) => ({ t, s: t.textContent, v: parseFloat(t.textContent.replace('\u2212', '-')) }))
+      .filter((k) => +k.t.getAttribute('x') > fr.X1 && !k.t.hasAttribute('transform') && /^[-\u2212]?[\d.]+(e[-+]?\d+)?$/.test(k.s.trim()));
+    const note = doc.createElement('p');
+    note.className = 'zrange-note';
+    note.hidden = true;
+    f.plot.after(note);
+    const short = (v) => { // a tick label: two significant digits, whole numbers from 10 up
+      const x = Math.abs(v);
+      return v === 0 ? '0' : x >= 10 ? String(Math.round(v)) : x >= 1e-3 ? String(Number(v.toPrecision(2))) : v.toExponential(1);
+    };
+    // a label's width in ems, about; if a rescaled label is wider than the widest static one
+    // (plus half an em of the gap before the bar's title), all are set smaller
+    const ems = (s) => s.length * 0.556 - (s.length - s.replace(/[.-]/g, '').length) * 0.256;
+    const wide = Math.max(0, ...ticks.map((k) => ems(k.s))) + 0.5;
+    let shown = 0; // the range of the labels and the note: z, or -1 for the whole run's
     f.canvas = cv;
     f.draw = (i) => {
+      const z = S.local ? range(i) : Z;
+      setLut(z);
       const q = a.v.subarray(i * N, (i + 1) * N);
       for (let r = 0; r < V; r++) {
         const row = r * V, o = (V - 1 - r) * V, d = centred ? q[row + r] : 0;
         for (let c = 0; c < V; c++) px[o + c] = lut[q[row + c] - d + off];
       }
       ctx.putImageData(id, 0, 0);
+      const key = S.local ? z : -1;
+      if (key === shown) return;
+      shown = key;
+      const s = ticks.map((k) => (S.local ? short(k.v * z / Z) : k.s)), w = Math.max(0, ...s.map(ems));
+      ticks.forEach((k, j) => {
+        k.t.textContent = s[j];
+        k.t.style.fontSize = w > wide ? (wide / w).toFixed(2) + 'em' : '';
+      });
+      note.hidden = !S.local;
+      const r3 = (x) => fmt(Number(x.toPrecision(3)));
+      note.textContent = S.local ? 'Colour range ±' + r3(z) + ' at this epoch (whole run: ±' + r3(Z) +
+        (top[i] < 20 ? '; coarse: values are stored in steps of ' + r3(a.scale) : '') + ')' : '';
     };
     const err = centred ? a.scale : a.scale / 2;
     const names = pf.name === 'margin' ? ['a', 'b', 'margin'] : ['input token', 'output logit', centred ? 'centred logit' : 'logit'];
@@ -306,6 +358,7 @@
       g.style.display = '';
       const im = g.querySelector('image');
       if (im) im.setAttribute('href', cv.toDataURL('image/png'));
+      if (!note.hidden) clone.prepend(Object.assign(doc.createElementNS('http://www.w3.org/2000/svg', 'desc'), { textContent: note.textContent }));
     };
     return f;
   }
@@ -403,15 +456,20 @@
     S.queued = false;
     if (!S.ready) return;
     const t0 = performance.now(), i = S.i;
+    if (S.localShown !== S.local) {
+      S.localShown = S.local;
+      if (zSel) zSel.value = S.local ? 'epoch' : 'run';
+      for (const f of F) if (f.canvas) f.drawn = -1;
+    }
     if (S.shown !== i) {
       S.shown = i;
       const e = S.E[i];
       epochEl.textContent = e;
       if (+slider.value !== i) slider.value = i;
       slider.setAttribute('aria-valuetext', 'epoch ' + e);
-      for (const f of F) if (f.drawn !== i) { f.draw(i); f.drawn = i; }
       for (const b of doc.querySelectorAll('.phase')) b.setAttribute('aria-current', +b.dataset.epoch === e ? 'true' : 'false');
     }
+    for (const f of F) if (f.drawn !== i) { f.draw(i); f.drawn = i; }
     if (S.hashDue && !S.playing) {
       S.hashDue = false;
       const wait = 250 - (t0 - S.hashAt); // browsers limit replaceState calls
@@ -550,6 +608,12 @@
     playBtn.addEventListener('click', play);
     speedSel.addEventListener('change', () => { S.speed = +speedSel.value || 1; });
     S.speed = +speedSel.value || 1;
+    if (zSel && F.some((f) => f.canvas)) {
+      const set = () => { S.local = zSel.value === 'epoch'; schedule(); };
+      zSel.addEventListener('change', set);
+      set();
+      zSel.closest('label').hidden = false;
+    }
     for (const b of doc.querySelectorAll('.phase')) b.addEventListener('click', () => { stop(); select(nearest(+b.dataset.epoch)); });
     doc.addEventListener('keydown', onKey);
     addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j, true); } });

@@ -3,7 +3,7 @@
 // is ready, checks the page and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
-  const out = { errors: [], warnings: [], resources: [], base: '', checks: {}, steps: [] };
+  const out = { errors: [], warnings: [], resources: [], base: '', checks: {}, steps: [], stepsLocal: [] };
   const str = (a) => Array.from(a, (x) => (x && x.stack) || String(x)).join(' ');
   const oe = console.error, ow = console.warn;
   console.error = function () { out.errors.push('console.error: ' + str(arguments)); return oe.apply(console, arguments); };
@@ -24,6 +24,14 @@
     const c = $('#fig-' + name + ' canvas');
     if (!c) return null;
     return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(',');
+  };
+  // strength: how far a heatmap canvas's pixels are from white, on average (0 to 255); the
+  // diverging scale darkens monotonically from its white middle to both ends
+  const strength = (name) => {
+    const c = $('#fig-' + name + ' canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let s = 0;
+    for (let i = 0; i < d.length; i += 4) s += 255 - (d[i] + d[i + 1] + d[i + 2]) / 3;
+    return s / (d.length / 4);
   };
 
   // finish writes the report into the page (for --dump-dom) and, over http, posts it to the
@@ -112,6 +120,58 @@
       c.playing = $('#play').getAttribute('aria-pressed');
       $('#play').click();
       c.played = $('#epoch').textContent !== String(S.E[0]);
+    }
+
+    // the colour range of the heatmaps: "this epoch" at an early checkpoint, then "whole run" again
+    const zsel = $('#zrange'), heat = ['ov_centered', 'ov', 'margin'];
+    const change = (v) => { zsel.value = v; zsel.dispatchEvent(new Event('change', { bubbles: true })); };
+    // the colour bar's tick labels: unrotated texts right of the plot area
+    const barLabels = (name, svg) => {
+      const f = M.F.find((g) => g.name === name);
+      return Array.from((svg || f.svg).querySelectorAll('text'))
+        .filter((t) => +t.getAttribute('x') > f.fr.X1 && !t.hasAttribute('transform')).map((t) => t.textContent);
+    };
+    const note = (name) => { const n = $('#fig-' + name + ' .zrange-note'); return n && !n.hidden ? n.textContent : ''; };
+    M.select(1);
+    await frame();
+    c.zrangeShown = !!zsel && !zsel.closest('label').hidden;
+    c.zrangeDefault = zsel ? zsel.value : '';
+    c.zrange = {};
+    if (zsel) {
+      for (const k of heat) c.zrange[k] = { pixels: pixels(k), strengthRun: strength(k), labelsRun: barLabels(k), noteRun: note(k) };
+      const hash = location.hash;
+      change('epoch');
+      await frame();
+      for (const k of heat) {
+        const z = c.zrange[k];
+        z.changed = z.pixels !== pixels(k);
+        z.strengthEpoch = strength(k);
+        z.labelsEpoch = barLabels(k);
+        z.noteEpoch = note(k);
+        // the SVG download: this epoch's colours and the rescaled labels
+        const f = M.F.find((g) => g.name === k), clone = f.svg.cloneNode(true);
+        f.svgFix(clone);
+        z.svgLabels = barLabels(k, clone);
+        z.svgImage = clone.querySelector('g.data image').getAttribute('href') === f.canvas.toDataURL('image/png');
+      }
+      c.zrangeHashKept = location.hash === hash;
+      for (let k = 0; k < 50; k++) { // slider steps with per-epoch colours
+        M.select((k * 7 + 3) % S.T);
+        const t0 = performance.now();
+        M.commit();
+        out.stepsLocal.push(performance.now() - t0);
+      }
+      M.select(1);
+      await frame();
+      c.zrangeAfterSteps = heat.map((k) => barLabels(k).join(' ')).join(' | ') === heat.map((k) => c.zrange[k].labelsEpoch.join(' ')).join(' | ');
+      change('run');
+      await frame();
+      for (const k of heat) {
+        const z = c.zrange[k];
+        z.restored = z.pixels === pixels(k) && barLabels(k).join(' ') === z.labelsRun.join(' ') && note(k) === '';
+        delete z.pixels;
+      }
+      c.zrangeState = String(S.local);
     }
 
     // downloads: the CSV of the margin at this epoch, and its SVG with the canvas drawn in
