@@ -38,7 +38,23 @@ type Tables struct {
 	L      []float64 // [n, V, V] logits written by token t at position p if fully attended
 	LE     []float64 // [V]       the same for EOS at position n
 	Direct []float64 // [V]       (X + b_O)·W_U + b_U, the residual path
-	EL     []float64 // [V, V]    scratch: W_E[:V]·M
+	EL     []float64 // [V, V]    W_E[:V]·M
+
+	scratch arena // TablesForward's temporaries
+}
+
+// arena hands out zeroed slices of one buffer, so that a training step allocates nothing.
+type arena struct {
+	buf []float64
+	off int
+}
+
+// take returns the next n values, zeroed.
+func (a *arena) take(n int) []float64 {
+	s := a.buf[a.off : a.off+n : a.off+n]
+	clear(s)
+	a.off += n
+	return s
 }
 
 // NewTables allocates tables for the given sizes.
@@ -49,12 +65,14 @@ func NewTables(m Dims) *Tables {
 		Score: make([]float64, n*V), VO: make([]float64, d*d), M: make([]float64, d*V),
 		C: make([]float64, V), L: make([]float64, n*V*V), LE: make([]float64, V),
 		Direct: make([]float64, V), EL: make([]float64, V*V),
+		scratch: arena{buf: make([]float64, 2*d+V)},
 	}
 }
 
 // TablesForward computes pass 1 of the forward pass for parameters p into t.
 func TablesForward(t *Tables, p *Params) {
 	V, n, d, h := p.V, p.N, p.D, p.H
+	t.scratch.off = 0
 	// X = W_E[V] + W_pos[n]  [d]
 	for i := range d {
 		t.X[i] = p.WE[V*d+i] + p.WPos[n*d+i]
@@ -80,12 +98,12 @@ func TablesForward(t *Tables, p *Params) {
 	// M = W_V·W_O·W_U  [d, V];  C = b_V·W_O·W_U  [V]
 	matmul(t.VO, p.WV, p.WO, d, h, d, 0)
 	matmul(t.M, t.VO, p.WU, d, d, V, 0)
-	bvo := make([]float64, d)
+	bvo := t.scratch.take(d)
 	vecmat(bvo, p.BV, p.WO, h, d, 0)
 	vecmat(t.C, bvo, p.WU, d, V, 0)
 	// L[p,t] = (W_E[t] + W_pos[p])·M + C  [n, V, V];  LE = X·M + C
 	matmul(t.EL, p.WE, t.M, V, d, V, 0)
-	pm := make([]float64, V)
+	pm := t.scratch.take(V)
 	for pos := range n {
 		vecmat(pm, p.WPos[pos*d:(pos+1)*d], t.M, d, V, 0)
 		for tok := range V {
@@ -99,7 +117,7 @@ func TablesForward(t *Tables, p *Params) {
 	copy(t.LE, t.C)
 	vecmat(t.LE, t.X, t.M, d, V, 1)
 	// Direct = (X + b_O)·W_U + b_U  [V]
-	xo := make([]float64, d)
+	xo := t.scratch.take(d)
 	for i := range d {
 		xo[i] = t.X[i] + p.BO[i]
 	}
@@ -211,6 +229,8 @@ type TablesGrad struct {
 	LE     []float64 // [V]
 	Direct []float64 // [V]
 	LSum   []float64 // [V, V] scratch for TablesBackward: Σ_p L[p]
+
+	scratch arena // TablesBackward's temporaries
 }
 
 // NewTablesGrad allocates a zero gradient for the given sizes.
@@ -218,6 +238,7 @@ func NewTablesGrad(m Dims) *TablesGrad {
 	return &TablesGrad{
 		Score: make([]float64, m.N*m.V), L: make([]float64, m.N*m.V*m.V),
 		LE: make([]float64, m.V), Direct: make([]float64, m.V), LSum: make([]float64, m.V*m.V),
+		scratch: arena{buf: make([]float64, 9*m.D+m.D*m.V+2*m.V+m.D*m.D+3*m.H)},
 	}
 }
 
@@ -285,17 +306,19 @@ func exampleBackwardRows(dt *TablesGrad, t *Tables, dlogits, a, da []float64, to
 // the tables that pass 1 computed from p into t. It walks pass 1 in reverse.
 func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	V, n, d, h := p.V, p.N, p.D, p.H
-	dX := make([]float64, d)
+	sc := &dt.scratch
+	sc.off = 0
+	dX := sc.take(d)
 
 	// forward: Direct = (X + b_O)·W_U + b_U
 	// so: dW_U += (X + b_O) ⊗ dDirect; db_U += dDirect; dX, db_O += W_U·dDirect
-	xo := make([]float64, d)
+	xo := sc.take(d)
 	for i := range d {
 		xo[i] = t.X[i] + p.BO[i]
 	}
 	outer(g.WU, xo, dt.Direct, d, V)
 	axpy(g.BU, 1, dt.Direct)
-	wud := make([]float64, d)
+	wud := sc.take(d)
 	matvec(wud, p.WU, dt.Direct, d, V, 0)
 	axpy(dX, 1, wud)
 	axpy(g.BO, 1, wud)
@@ -305,16 +328,16 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	//        = W_E[:V]ᵀ·(Σ_p dL[p]) + Σ_p W_pos[p] ⊗ colsum(dL[p]) + X ⊗ dLE
 	//     dC = Σ_{p,t} dL[p,t] + dLE
 	//     dW_E[t] += (Σ_p dL[p,t])·Mᵀ;  dW_pos[p] += colsum(dL[p])·Mᵀ;  dX += dLE·Mᵀ
-	dM := make([]float64, d*V)
+	dM := sc.take(d * V)
 	dLsum := dt.LSum // [V, V]: Σ_p dL[p]
 	copy(dLsum, dt.L[:V*V])
 	for pos := 1; pos < n; pos++ {
 		axpy(dLsum, 1, dt.L[pos*V*V:(pos+1)*V*V])
 	}
 	matmulTN(dM, p.WE[:V*d], dLsum, V, d, V)
-	dC := make([]float64, V)
-	col := make([]float64, V)
-	tmp := make([]float64, d)
+	dC := sc.take(V)
+	col := sc.take(V)
+	tmp := sc.take(d)
 	for pos := range n {
 		clear(col)
 		for tok := range V {
@@ -335,16 +358,16 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	// so: dW_U += VOᵀ·dM + (b_V·W_O) ⊗ dC;  dVO = dM·W_Uᵀ;  dW_V += dVO·W_Oᵀ;  dW_O += W_Vᵀ·dVO
 	//     d(b_V·W_O) = W_U·dC;  db_V += W_O·that;  dW_O += b_V ⊗ that
 	matmulTN(g.WU, t.VO, dM, d, d, V)
-	bvo := make([]float64, d)
+	bvo := sc.take(d)
 	vecmat(bvo, p.BV, p.WO, h, d, 0)
 	outer(g.WU, bvo, dC, d, V)
-	dVO := make([]float64, d*d)
+	dVO := sc.take(d * d)
 	matmulNT(dVO, dM, p.WU, d, V, d, 0)
 	matmulNT(g.WV, dVO, p.WO, d, d, h, 1)
 	matmulTN(g.WO, p.WV, dVO, d, h, d)
-	dbvo := make([]float64, d)
+	dbvo := sc.take(d)
 	matvec(dbvo, p.WU, dC, d, V, 0)
-	bvGrad := make([]float64, h)
+	bvGrad := sc.take(h)
 	matvec(bvGrad, p.WO, dbvo, h, d, 0)
 	axpy(g.BV, 1, bvGrad)
 	outer(g.WO, p.BV, dbvo, h, d)
@@ -352,7 +375,7 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	// forward: Score[p,t] = (W_E[t] + W_pos[p])·KQ + BKQ;  ScoreE = X·KQ + BKQ
 	// so: dKQ = Σ_{p,t} dScore[p,t] (W_E[t] + W_pos[p]) + dScoreE X;  dBKQ = Σ dScore + dScoreE
 	//     dW_E[t] += (Σ_p dScore[p,t]) KQ;  dW_pos[p] += (Σ_t dScore[p,t]) KQ;  dX += dScoreE KQ
-	dKQ := make([]float64, d)
+	dKQ := sc.take(d)
 	dBKQ := dt.ScoreE
 	for pos := range n {
 		rowSum := 0.0
@@ -375,13 +398,13 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	// forward: KQ = W_K·q / sqrt(h);  BKQ = b_K·q / sqrt(h)
 	// so: dW_K += dKQ ⊗ q / sqrt(h);  db_K += dBKQ q / sqrt(h);  dq = (W_Kᵀ·dKQ + dBKQ b_K) / sqrt(h)
 	scale := 1 / math.Sqrt(float64(h))
-	qs := make([]float64, h)
+	qs := sc.take(h)
 	for i := range h {
 		qs[i] = t.Q[i] * scale
 	}
 	outer(g.WK, dKQ, qs, d, h)
 	axpy(g.BK, dBKQ, qs)
-	dq := make([]float64, h)
+	dq := sc.take(h)
 	vecmat(dq, dKQ, p.WK, d, h, 0)
 	axpy(dq, dBKQ, p.BK)
 	for i := range dq {

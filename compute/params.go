@@ -77,7 +77,8 @@ func (m Dims) NumWeights() int {
 // Gradients and the optimizer moments use the same type, so an update is one loop over Data.
 type Params struct {
 	Dims
-	Data []float64
+	Data     []float64
+	nWeights int // the weights come first in Data, then the biases
 
 	WE   []float64 // [V+1, d] token embedding; row V is EOS
 	WPos []float64 // [n+1, d] position embedding; row n is EOS's position
@@ -95,7 +96,7 @@ type Params struct {
 
 // NewParams returns zeroed parameters of the given sizes.
 func NewParams(m Dims) *Params {
-	p := &Params{Dims: m, Data: make([]float64, m.NumParams())}
+	p := &Params{Dims: m, Data: make([]float64, m.NumParams()), nWeights: m.NumWeights()}
 	views := []*[]float64{&p.WE, &p.WPos, &p.WQ, &p.WK, &p.WV, &p.WO, &p.WU, &p.BQ, &p.BK, &p.BV, &p.BO, &p.BU}
 	off := 0
 	for i, t := range m.Tensors() {
@@ -131,6 +132,16 @@ func (p *Params) L2Norm() float64 {
 
 // Finite reports whether every parameter is finite, and the first tensor that is not.
 func (p *Params) Finite() (bool, string) {
+	finite := true
+	for _, x := range p.Data {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			finite = false
+			break
+		}
+	}
+	if finite {
+		return true, ""
+	}
 	off := 0
 	for _, t := range p.Dims.Tensors() {
 		for _, x := range p.Data[off : off+t.Size()] {

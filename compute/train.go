@@ -77,9 +77,9 @@ func (o *Optimizer) Update(p, g *Params, c Config) {
 	bc2Sqrt := math.Sqrt(bc2)
 	decay := 1 - c.LR*c.WeightDecay
 	adamW := c.Optimizer == "AdamW"
-	n := p.NumParams()
+	n := len(p.Data)
 	if !c.IncludeBiases {
-		n = p.NumWeights() // biases follow the weights in Data
+		n = p.nWeights // biases follow the weights in Data
 	}
 	pd, gd, md, vd := p.Data[:n], g.Data[:n], o.M.Data[:n], o.V.Data[:n]
 	for i := range pd {
