@@ -29,10 +29,6 @@ type Options struct {
 // index.html. Everything is first written to a fresh folder beside o.Out; only when all of it
 // succeeded are the files moved in, so a failure leaves the previous site as it was.
 func Build(r *compute.Run, o Options) (string, error) {
-	files, err := siteFiles(r, o)
-	if err != nil {
-		return "", err
-	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return "", err
 	}
@@ -41,18 +37,29 @@ func Build(r *compute.Run, o Options) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(stage)
-	names := make([]string, 0, len(files))
+	// The export is the largest file and needs nothing else: write it while the rest renders.
+	const export = "data/analyses.safetensors"
+	if err := os.MkdirAll(filepath.Join(stage, "data"), 0o755); err != nil {
+		return "", err
+	}
+	exported := make(chan error, 1)
+	go func() {
+		exported <- compute.WriteAnalyses(filepath.Join(stage, filepath.FromSlash(export)), r.Analyses, compute.DimsOf(r.Config))
+	}()
+	files, err := siteFiles(r, o)
+	if exportErr := <-exported; err == nil && exportErr != nil {
+		err = fmt.Errorf("%s: %w", export, exportErr)
+	}
+	if err != nil {
+		return "", err
+	}
+	names := []string{export}
 	for name, data := range files {
 		names = append(names, name)
 		if err := writeFile(filepath.Join(stage, name), data); err != nil {
 			return "", err
 		}
 	}
-	const export = "data/analyses.safetensors"
-	if err := compute.WriteAnalyses(filepath.Join(stage, filepath.FromSlash(export)), r.Analyses, compute.DimsOf(r.Config)); err != nil {
-		return "", fmt.Errorf("%s: %w", export, err)
-	}
-	names = append(names, export)
 	slices.Sort(names)
 	if err := writeFile(filepath.Join(stage, ManifestFile), []byte(strings.Join(names, "\n")+"\n")); err != nil {
 		return "", err
