@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"maxgrok/compute"
+	"maxgrok/internal/filetree"
 	"maxgrok/render"
 )
 
@@ -163,32 +164,18 @@ func diffTrees(t *testing.T, a, b string) {
 	if len(ta) == 0 {
 		t.Fatalf("%s is empty", a)
 	}
-	for name, data := range ta {
-		if other, ok := tb[name]; !ok {
-			t.Errorf("%s: only in the first tree", name)
-		} else if !bytes.Equal(data, other) {
-			t.Errorf("%s: contents differ", name)
-		}
-	}
-	for name := range tb {
-		if _, ok := ta[name]; !ok {
-			t.Errorf("%s: only in the second tree", name)
-		}
+	for _, d := range filetree.Diff(ta, tb) {
+		t.Error(d)
 	}
 }
 
 // tree returns every file under dir (lock files aside) by relative path.
 func tree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(path, ".lock") {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		files[rel], err = os.ReadFile(path)
-		return err
-	})
+	files, err := filetree.Read(dir, ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return files
 }
 

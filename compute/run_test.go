@@ -1,15 +1,15 @@
 package compute
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"maxgrok/internal/filetree"
 )
 
 // quickRunConfig is a quick run: 12 tokens, 400 epochs.
@@ -26,16 +26,7 @@ func quickRunConfig() Config {
 // readTree returns every file under dir by relative path.
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		rel, _ := filepath.Rel(dir, path)
-		files[rel] = b
-		return err
-	})
+	files, err := filetree.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,17 +35,8 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 
 func sameTree(t *testing.T, a, b map[string][]byte) {
 	t.Helper()
-	for name, data := range a {
-		if other, ok := b[name]; !ok {
-			t.Errorf("%s: missing from the second tree", name)
-		} else if !bytes.Equal(data, other) {
-			t.Errorf("%s: contents differ", name)
-		}
-	}
-	for name := range b {
-		if _, ok := a[name]; !ok {
-			t.Errorf("%s: only in the second tree", name)
-		}
+	for _, d := range filetree.Diff(a, b) {
+		t.Error(d)
 	}
 }
 
