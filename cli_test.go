@@ -132,13 +132,13 @@ func TestInterruptAndResume(t *testing.T) {
 	// Interrupt once a checkpoint part-way exists (generous bound: a minute).
 	deadline := time.Now().Add(time.Minute)
 	for {
-		m, _ := filepath.Glob(filepath.Join(parts, "runs", "*", "checkpoints", "epoch-05000.safetensors"))
+		m, _ := filepath.Glob(filepath.Join(parts, "runs", "*", "checkpoints", "epoch-01000.safetensors"))
 		if len(m) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("no checkpoint at epoch 5000 after a minute")
+			t.Fatal("no checkpoint at epoch 1000 after a minute")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
