@@ -144,7 +144,7 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 	}
 	// The optimizer state at the last checkpoint, kept for a resume file if training stops.
 	last := &resumeState{Epoch: -1, Opt: &Optimizer{M: NewParams(m), V: NewParams(m)}}
-	_, err := tr.Train(ctx, state == nil, func(epoch int, p *Params) error {
+	rest, err := tr.Train(ctx, state == nil, func(epoch int, p *Params) error {
 		run.Checkpoints[next] = p
 		jobs <- job{next, p, true}
 		next++
@@ -153,7 +153,6 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 		copy(last.Opt.V.Data, tr.Opt.V.Data)
 		return nil
 	}, func(em EpochMetrics) {
-		metrics = append(metrics, em)
 		if progress != nil {
 			p := Progress{EpochMetrics: em, Epochs: c.Epochs, TestEpoch: -1}
 			if l := latest.Load(); l != nil {
@@ -162,6 +161,7 @@ func TrainRun(ctx context.Context, c Config, init *Params, dir string, progress 
 			progress(p)
 		}
 	})
+	metrics = append(metrics, rest...) // the epochs before a resume, then this run's
 	close(jobs)
 	wg.Wait()
 	if err != nil {
