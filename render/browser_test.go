@@ -124,47 +124,50 @@ type selftestReport struct {
 	Resources  []string  `json:"resources"`
 	Base       string    `json:"base"`
 	Steps      []float64 `json:"steps"`
-	StepsLocal []float64 `json:"stepsLocal"` // slider steps with the heatmaps' colour range per epoch
+	StepsLocal []float64 `json:"stepsLocal"` // slider steps with "Scale: this epoch"
 	Checks     struct {
-		Payload             string                 `json:"payload"`
-		Checkpoints         int                    `json:"checkpoints"`
-		InitialEpoch        string                 `json:"initialEpoch"`
-		InitialHash         string                 `json:"initialHash"`
-		ControlsShown       bool                   `json:"controlsShown"`
-		Figures             []string               `json:"figures"`
-		MovedTo             string                 `json:"movedTo"`
-		MovedEpoch          string                 `json:"movedEpoch"`
-		MovedHash           string                 `json:"movedHash"`
-		Valuetext           string                 `json:"valuetext"`
-		PixelsChanged       map[string]bool        `json:"pixelsChanged"`
-		QKChanged           bool                   `json:"qkChanged"`
-		Marker              *string                `json:"marker"`
-		AfterKeys           string                 `json:"afterKeys"`
-		AfterKeysWant       string                 `json:"afterKeysWant"`
-		AfterHashchange     string                 `json:"afterHashchange"`
-		AfterHashchangeWant string                 `json:"afterHashchangeWant"`
-		HeatTip             string                 `json:"heatTip"`
-		Scrubbed            string                 `json:"scrubbed"`
-		ScrubbedWant        string                 `json:"scrubbedWant"`
-		LossTip             string                 `json:"lossTip"`
-		TipHidden           bool                   `json:"tipHidden"`
-		Playing             string                 `json:"playing"`
-		Played              bool                   `json:"played"`
-		CSVLines            int                    `json:"csvLines"`
-		CSVHeader           string                 `json:"csvHeader"`
-		SVGImage            bool                   `json:"svgImage"`
-		ZRangeShown         bool                   `json:"zrangeShown"`
-		ZRangeDefault       string                 `json:"zrangeDefault"`
-		ZRange              map[string]zrangeCheck `json:"zrange"`
-		ZRangeHashKept      bool                   `json:"zrangeHashKept"`
-		ZRangeAfterSteps    bool                   `json:"zrangeAfterSteps"`
-		ZRangeState         string                 `json:"zrangeState"`
+		Payload             string               `json:"payload"`
+		Checkpoints         int                  `json:"checkpoints"`
+		InitialEpoch        string               `json:"initialEpoch"`
+		InitialHash         string               `json:"initialHash"`
+		ControlsShown       bool                 `json:"controlsShown"`
+		Figures             []string             `json:"figures"`
+		MovedTo             string               `json:"movedTo"`
+		MovedEpoch          string               `json:"movedEpoch"`
+		MovedHash           string               `json:"movedHash"`
+		Valuetext           string               `json:"valuetext"`
+		PixelsChanged       map[string]bool      `json:"pixelsChanged"`
+		QKChanged           bool                 `json:"qkChanged"`
+		Marker              *string              `json:"marker"`
+		AfterKeys           string               `json:"afterKeys"`
+		AfterKeysWant       string               `json:"afterKeysWant"`
+		AfterHashchange     string               `json:"afterHashchange"`
+		AfterHashchangeWant string               `json:"afterHashchangeWant"`
+		HeatTip             string               `json:"heatTip"`
+		Scrubbed            string               `json:"scrubbed"`
+		ScrubbedWant        string               `json:"scrubbedWant"`
+		LossTip             string               `json:"lossTip"`
+		TipHidden           bool                 `json:"tipHidden"`
+		Playing             string               `json:"playing"`
+		Played              bool                 `json:"played"`
+		CSVLines            int                  `json:"csvLines"`
+		CSVHeader           string               `json:"csvHeader"`
+		SVGImage            bool                 `json:"svgImage"`
+		ScaleShown          bool                 `json:"scaleShown"`
+		ScaleLabel          string               `json:"scaleLabel"`
+		ScaleDefault        string               `json:"scaleDefault"`
+		Scale               map[string]heatCheck `json:"scale"`
+		Lines               map[string]lineCheck `json:"lines"`
+		QKExtent            []float64            `json:"qkExtent"`
+		ScaleHashKept       bool                 `json:"scaleHashKept"`
+		ScaleAfterSteps     bool                 `json:"scaleAfterSteps"`
+		ScaleState          string               `json:"scaleState"`
 	} `json:"checks"`
 }
 
-// zrangeCheck is what the self-test saw of a heatmap at an early checkpoint with the colour
-// range of the whole run, then of this epoch, then of the whole run again.
-type zrangeCheck struct {
+// heatCheck is what the self-test saw of a heatmap at an early checkpoint with the scale of the
+// whole run, then of this epoch, then of the whole run again.
+type heatCheck struct {
 	Changed       bool     `json:"changed"`       // the canvas changed with the range of this epoch
 	StrengthRun   float64  `json:"strengthRun"`   // how far the canvas is from white, on average, whole run
 	StrengthEpoch float64  `json:"strengthEpoch"` // the same, this epoch
@@ -174,7 +177,27 @@ type zrangeCheck struct {
 	NoteEpoch     string   `json:"noteEpoch"`     // the same, this epoch
 	SVGLabels     []string `json:"svgLabels"`     // the colour bar's labels in the SVG download, this epoch
 	SVGImage      bool     `json:"svgImage"`      // the SVG download carries the canvas, this epoch
-	Restored      bool     `json:"restored"`      // back to the whole run: pixels, labels and caption as before
+	Restored      bool     `json:"restored"`      // back to the whole run: pixels, SVG and caption as before
+}
+
+// lineCheck is what the self-test saw of a line or scatter figure at an early checkpoint with the
+// scale of the whole run, then of this epoch, then of the whole run again.
+type lineCheck struct {
+	Frame       []float64 `json:"frame"`       // YMin, YMax, Y0, Y1
+	LabelsRun   []string  `json:"labelsRun"`   // the y axis's tick labels, whole run
+	LabelsEpoch []string  `json:"labelsEpoch"` // the same, this epoch
+	NoteRun     string    `json:"noteRun"`     // the caption under the figure, whole run (none)
+	NoteEpoch   string    `json:"noteEpoch"`   // the same, this epoch
+	ZeroRun     string    `json:"zeroRun"`     // the zero line's path, whole run
+	ZeroEpoch   string    `json:"zeroEpoch"`   // the same, this epoch ("hidden" if hidden)
+	Changed     bool      `json:"changed"`     // the data moved with the scale of this epoch
+	SVGLabels   []string  `json:"svgLabels"`   // the y labels in the SVG download, this epoch
+	SVGData     bool      `json:"svgData"`     // the SVG download has the data as shown, this epoch
+	SVGDesc     string    `json:"svgDesc"`     // the SVG download's description, this epoch
+	Labels0     []string  `json:"labels0"`     // the y labels at the first checkpoint, this epoch
+	Note0       string    `json:"note0"`       // the caption there
+	Finite0     bool      `json:"finite0"`     // the data and zero line there have no NaN or infinity
+	Restored    bool      `json:"restored"`    // back to the whole run: the SVG exactly as before, no caption
 }
 
 var selftestPre = regexp.MustCompile(`(?s)<pre id="selftest">(.*?)</pre>`)
@@ -250,7 +273,7 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	if !c.SVGImage {
 		t.Error("the margin SVG download does not carry the selected epoch's image")
 	}
-	checkZRange(t, rep)
+	checkScale(t, rep)
 	if !c.TipHidden {
 		t.Error("the tooltip stays after the pointer leaves")
 	}
@@ -288,38 +311,43 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 		worst = max(worst, s)
 	}
 	mean = sum / float64(max(1, len(rep.StepsLocal)))
-	t.Logf("%d slider steps with the colour range of each epoch: mean %.2f ms, max %.2f ms", len(rep.StepsLocal), mean, worst)
+	t.Logf("%d slider steps with the scale of each epoch: mean %.2f ms, max %.2f ms", len(rep.StepsLocal), mean, worst)
 }
 
-var zrangeNote = regexp.MustCompile(`^Colour range ±([0-9.e+-]+) at this epoch \(whole run: ±([0-9.e+-]+)(; coarse: values are stored in steps of [0-9.e+-]+)?\)$`)
+var (
+	heatNote = regexp.MustCompile(`^Colour range ±([0-9.e+-]+) at this epoch \(whole run: ±([0-9.e+-]+)(; coarse: values are stored in steps of [0-9.e+-]+)?\)$`)
+	lineNote = regexp.MustCompile(`^y range ([−0-9.e+-]+) to ([−0-9.e+-]+) at this epoch \(whole run: ([−0-9.e+-]+) to ([−0-9.e+-]+)(; coarse: values are stored in steps of [0-9.e+-]+)?\)$`)
+)
 
-// checkZRange checks the "Colour range" control: at an early checkpoint, "this epoch" makes each
-// heatmap more saturated, rescales its colour bar's tick labels by the ratio of the ranges (in the
-// page and in the SVG download) and shows the range under the figure; "whole run" restores all.
-func checkZRange(t *testing.T, rep selftestReport) {
+// checkScale checks the "Scale" control: at an early checkpoint, "this epoch" makes each heatmap
+// more saturated, rescales its colour bar's tick labels by the ratio of the ranges, fits each
+// line or scatter figure's y axis to the checkpoint's values (data, tick labels and zero line),
+// in the page and in the SVG download, and shows the range under the figure; "whole run"
+// restores all.
+func checkScale(t *testing.T, rep selftestReport) {
 	t.Helper()
 	c := rep.Checks
-	if !c.ZRangeShown || c.ZRangeDefault != "run" {
-		t.Errorf("colour range control: shown %v, value %q; want shown, \"run\"", c.ZRangeShown, c.ZRangeDefault)
+	if !c.ScaleShown || c.ScaleDefault != "run" || !strings.HasPrefix(c.ScaleLabel, "Scale ") {
+		t.Errorf("scale control: shown %v, label %q, value %q; want shown, \"Scale ...\", \"run\"", c.ScaleShown, c.ScaleLabel, c.ScaleDefault)
 		return
 	}
 	num := func(s string) float64 {
 		v, err := strconv.ParseFloat(strings.Replace(s, "\u2212", "-", 1), 64)
-		if err != nil {
-			t.Errorf("colour bar label %q: %v", s, err)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("label %q: %v", s, err)
 		}
 		return v
 	}
 	for _, name := range []string{"ov_centered", "ov", "margin"} {
-		z, ok := c.ZRange[name]
+		z, ok := c.Scale[name]
 		if !ok {
-			t.Errorf("%s: no colour range check", name)
+			t.Errorf("%s: no scale check", name)
 			continue
 		}
 		if !z.Changed || !(z.StrengthEpoch > z.StrengthRun) {
-			t.Errorf("%s, colour range of this epoch: canvas changed %v, colour strength %.1f -> %.1f; want changed, stronger", name, z.Changed, z.StrengthRun, z.StrengthEpoch)
+			t.Errorf("%s, scale of this epoch: canvas changed %v, colour strength %.1f -> %.1f; want changed, stronger", name, z.Changed, z.StrengthRun, z.StrengthEpoch)
 		}
-		m := zrangeNote.FindStringSubmatch(z.NoteEpoch)
+		m := heatNote.FindStringSubmatch(z.NoteEpoch)
 		if z.NoteRun != "" || m == nil {
 			t.Errorf("%s: caption %q (whole run), %q (this epoch); want none, then the range", name, z.NoteRun, z.NoteEpoch)
 			continue
@@ -340,14 +368,87 @@ func checkZRange(t *testing.T, rep selftestReport) {
 			}
 		}
 		if !slices.Equal(z.SVGLabels, z.LabelsEpoch) || !z.SVGImage {
-			t.Errorf("%s: SVG download with the colour range of this epoch: labels %q (want %q), canvas image %v", name, z.SVGLabels, z.LabelsEpoch, z.SVGImage)
+			t.Errorf("%s: SVG download with the scale of this epoch: labels %q (want %q), canvas image %v", name, z.SVGLabels, z.LabelsEpoch, z.SVGImage)
 		}
 		if !z.Restored {
-			t.Errorf("%s: back to the whole run's colour range, the canvas, labels or caption differ from before", name)
+			t.Errorf("%s: back to the whole run's scale, the canvas, SVG or caption differ from before", name)
 		}
 	}
-	if !c.ZRangeHashKept || !c.ZRangeAfterSteps || c.ZRangeState != "false" {
-		t.Errorf("colour range: hash kept %v, labels follow the slider %v, state after \"whole run\" local=%s", c.ZRangeHashKept, c.ZRangeAfterSteps, c.ZRangeState)
+	for _, name := range []string{"qk", "pos_qk", "irrelevant"} {
+		l, ok := c.Lines[name]
+		if !ok || len(l.Frame) != 4 {
+			t.Errorf("%s: no scale check", name)
+			continue
+		}
+		checkLineScale(t, name, l, num)
+	}
+	if len(c.QKExtent) != 2 || !(c.QKExtent[1] > 1.5*c.QKExtent[0]) {
+		t.Errorf("qk: the line's vertical extent (SVG units) went %v with the scale of this epoch; want it to grow", c.QKExtent)
+	} else {
+		t.Logf("qk: vertical extent %.1f -> %.1f", c.QKExtent[0], c.QKExtent[1])
+	}
+	if !c.ScaleHashKept || !c.ScaleAfterSteps || c.ScaleState != "false" {
+		t.Errorf("scale: hash kept %v, labels follow the slider %v, state after \"whole run\" local=%s", c.ScaleHashKept, c.ScaleAfterSteps, c.ScaleState)
+	}
+}
+
+// checkLineScale checks a line or scatter figure with the scale of this epoch: its caption gives
+// the checkpoint's value range, the y axis spans it padded by 5% each side, so each tick label
+// is the value at its tick's place (the place of its whole-run value), and the zero line is at
+// 0 or hidden.
+func checkLineScale(t *testing.T, name string, l lineCheck, num func(string) float64) {
+	t.Helper()
+	yMin, yMax, y0, y1 := l.Frame[0], l.Frame[1], l.Frame[2], l.Frame[3]
+	m := lineNote.FindStringSubmatch(l.NoteEpoch)
+	if l.NoteRun != "" || m == nil {
+		t.Errorf("%s: caption %q (whole run), %q (this epoch); want none, then the range", name, l.NoteRun, l.NoteEpoch)
+		return
+	}
+	t.Logf("%s: %q; y labels %q -> %q; zero line %q -> %q; first checkpoint: %q, %q", name, l.NoteEpoch, l.LabelsRun, l.LabelsEpoch, l.ZeroRun, l.ZeroEpoch, l.Note0, l.Labels0)
+	lo, hi, runLo, runHi := num(m[1]), num(m[2]), num(m[3]), num(m[4])
+	if !(lo < hi) || lo < runLo || hi > runHi || !(hi-lo < runHi-runLo) {
+		t.Errorf("%s: caption %q: want a range inside the run's, and narrower", name, l.NoteEpoch)
+		return
+	}
+	pad := (hi - lo) / 20
+	aLo, aHi := lo-pad, hi+pad // the y axis
+	if !l.Changed {
+		t.Errorf("%s: the data did not move with the scale of this epoch", name)
+	}
+	if len(l.LabelsRun) < 2 || len(l.LabelsEpoch) != len(l.LabelsRun) || slices.Equal(l.LabelsRun, l.LabelsEpoch) {
+		t.Errorf("%s: y labels %q (whole run), %q (this epoch)", name, l.LabelsRun, l.LabelsEpoch)
+	} else {
+		// the caption's 3 digits and the labels' 2 or 3 (of the gap between ticks) both round
+		tol := 0.03*(aHi-aLo) + 0.006*max(math.Abs(lo), math.Abs(hi))
+		for k, s := range l.LabelsRun {
+			want := aLo + (num(s)-yMin)/(yMax-yMin)*(aHi-aLo)
+			if got := num(l.LabelsEpoch[k]); math.Abs(got-want) > tol {
+				t.Errorf("%s: y label %s became %s, want about %.3g (the axis spans %.3g to %.3g)", name, s, l.LabelsEpoch[k], want, aLo, aHi)
+			}
+		}
+	}
+	// the zero line: at y = 0 on the new axis, or hidden when 0 is off it
+	zy := y1 - (0-aLo)/(aHi-aLo)*(y1-y0)
+	if l.ZeroRun == "" || l.ZeroRun == "hidden" {
+		t.Errorf("%s: no zero line with the scale of the whole run (%q)", name, l.ZeroRun)
+	} else if l.ZeroEpoch == "hidden" {
+		if zy > y0+0.02*(y1-y0) && zy < y1-0.02*(y1-y0) {
+			t.Errorf("%s: the zero line is hidden, but 0 is on the y axis (at %.1f)", name, zy)
+		}
+	} else if p := regexp.MustCompile(`^M[-\d.]+,([-\d.]+)L[-\d.]+,([-\d.]+)$`).FindStringSubmatch(l.ZeroEpoch); p == nil || p[1] != p[2] || math.Abs(num(p[1])-zy) > 0.02*(y1-y0) {
+		t.Errorf("%s: zero line %q with the scale of this epoch, want it at y %.1f or hidden", name, l.ZeroEpoch, zy)
+	}
+	if !slices.Equal(l.SVGLabels, l.LabelsEpoch) || !l.SVGData || l.SVGDesc != l.NoteEpoch {
+		t.Errorf("%s: SVG download with the scale of this epoch: labels %q (want %q), data as shown %v, description %q", name, l.SVGLabels, l.LabelsEpoch, l.SVGData, l.SVGDesc)
+	}
+	if len(l.Labels0) != len(l.LabelsRun) || !l.Finite0 || l.Note0 == "" {
+		t.Errorf("%s, first checkpoint, scale of this epoch: labels %q, caption %q, finite data %v", name, l.Labels0, l.Note0, l.Finite0)
+	}
+	for _, s := range l.Labels0 {
+		num(s)
+	}
+	if !l.Restored {
+		t.Errorf("%s: back to the whole run's scale, the SVG (data, labels, zero line) or caption differ from before", name)
 	}
 }
 

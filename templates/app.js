@@ -2,27 +2,27 @@
  *
  * Non-features: no dependencies and nothing from the network; no framework, no build step; no
  * analysis is computed here (the payload holds every series, precomputed, and the page only
- * looks values up, or, for "Colour range: this epoch", finds a heatmap's largest |value|); no
+ * looks values up, or, for "Scale: this epoch", finds a figure's range at a checkpoint); no
  * zoom or pan; no animation except Play, which never starts by itself; without JavaScript, or
  * without DecompressionStream, the page stays as written: every figure at the final epoch.
  *
  * One state object, S. Events only change S and call schedule(); commit() runs once for all
  * the changes of an event or a frame and writes only what changed: the epoch text, the slider, the hash, the figures not yet drawn
- * at the selected checkpoint (and colour range), the tooltip.
+ * at the selected checkpoint (and scale), the tooltip.
  */
 (() => {
   'use strict';
   const doc = document, body = doc.body;
   const $ = (id) => doc.getElementById(id);
   const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status');
-  const playBtn = $('play'), speedSel = $('speed'), zSel = $('zrange');
+  const playBtn = $('play'), speedSel = $('speed'), zSel = $('scale');
   const reduced = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   const S = {
     P: null, T: 0, E: null,    // payload arrays, number of checkpoints, checkpoint epochs
     i: 0, shown: -1,           // selected checkpoint; the one the page shows
     playing: false, speed: 1, playT: 0, playAcc: 0,
-    local: false, localShown: false, // heatmap colours: the range of the selected checkpoint, not the run's
+    local: false, localShown: false, // heatmap colours and line figures' y axes: the selected checkpoint's range, not the run's
     hashDue: false, hashAt: -1e9, hashTimer: 0,
     tip: null, tipDirty: false, queued: false, lastCommit: 0, ready: false,
   };
@@ -172,6 +172,47 @@
   }
 
   const r2 = (x) => Math.round(x * 100) / 100;
+  const r3 = (x) => fmt(Number(x.toPrecision(3))).replace(/^-/, '\u2212'); // for captions
+  const coarse = (n, step) => (n < 20 ? '; coarse: values are stored in steps of ' + r3(step) : '');
+  // a label's width in ems, about
+  const ems = (s) => s.length * 0.556 - (s.length - s.replace(/[.-]/g, '').length) * 0.256;
+
+  // relabel finds a figure's tick labels (unrotated numbers at an x that is(x) accepts), adds a
+  // caption, and sets f.relabel(key, map, text): label v now reads map(v) (no map: as drawn),
+  // with fixed decimals (two significant digits of the smallest gap), set smaller if too wide;
+  // text is the caption. Nothing happens if key is unchanged.
+  function relabel(f, is) {
+    const ticks = Array.from(f.svg.querySelectorAll('text'), (t) => ({ t, s: t.textContent, v: parseFloat(t.textContent.replace('\u2212', '-')) }))
+      .filter((k) => is(+k.t.getAttribute('x')) && !k.t.hasAttribute('transform') && /^[-\u2212]?[\d.]+(e[-+]?\d+)?$/.test(k.s.trim()));
+    const note = doc.createElement('p');
+    note.className = 'scale-note';
+    note.hidden = true;
+    f.plot.after(note);
+    f.svgFix = (clone) => { // the download states the scale too
+      if (!note.hidden) clone.prepend(Object.assign(doc.createElementNS('http://www.w3.org/2000/svg', 'desc'), { textContent: note.textContent }));
+    };
+    const wide = Math.max(0, ...ticks.map((k) => ems(k.s))) + 0.5;
+    let shown = null;
+    f.relabel = (key, map, text) => {
+      if (key === shown) return false;
+      shown = key;
+      let s = ticks.map((k) => k.s);
+      if (map) {
+        const v = ticks.map((k) => map(k.v));
+        const gap = Math.min(...v.slice(1).map((x, j) => Math.abs(x - v[j]) || Infinity));
+        const d = clamp(1 - Math.floor(Math.log10(gap)), 0, 9) || 0;
+        s = v.map((x) => x.toFixed(d).replace(/^-(0\.?0*)$/, '$1'));
+      }
+      const w = Math.max(0, ...s.map(ems));
+      ticks.forEach((k, j) => {
+        k.t.textContent = s[j];
+        if (w > wide) k.t.setAttribute('font-size', (wide / w).toFixed(2) + 'em'); else k.t.removeAttribute('font-size');
+      });
+      note.hidden = !map;
+      note.textContent = map ? text : '';
+      return true;
+    };
+  }
 
   function download(name, type, text) {
     const a = doc.createElement('a');
@@ -196,11 +237,12 @@
       .concat(Array.from({ length: P.seq_len }, (_, p) => ['position ' + p + ' through OV', 'pos_ov', p * P.vocab])),
   };
 
-  // lineFigure animates the <g class="data"> groups of a line or scatter figure in place: a line
-  // gets a new path, glyphs are moved vertically from where the final epoch drew them.
+  // lineFigure animates the <g class="data"> groups of a line or scatter figure in place (a new
+  // path; glyphs moved vertically). With S.local the y axis spans the checkpoint's values, padded
+  // 5%: the data, the y labels and the zero line follow; ticks and grid stay.
   function lineFigure(el, pf, P) {
-    const f = base(el, pf), T = S.T, groups = el.querySelectorAll('g.data'), spec = lineSeries[pf.name];
-    if (!spec) return null;
+    const f = base(el, pf), T = S.T, fr = pf.frame, groups = el.querySelectorAll('g.data'), spec = lineSeries[pf.name];
+    if (!spec || fr.LogY) return null;
     const series = spec(P);
     if (groups.length !== series.length) return null;
     const len = pf.name === 'pos_qk' ? P.seq_len : P.vocab;
@@ -212,19 +254,46 @@
       return { label, at, line, kids, d0: line ? kids[0].getAttribute('d') : '', k: kids.length / len, step: a.scale, ty: [] };
     });
     if (f.series.includes(null)) return null;
+    // span(i, j): the smallest and largest value of all series at checkpoints i..j
+    const span = (i, j) => {
+      let lo = Infinity, hi = -Infinity;
+      for (; i <= j; i++) for (const s of f.series) for (let x = 0; x < len; x++) { const v = s.at(i, x); if (v < lo) lo = v; if (v > hi) hi = v; }
+      return [lo, hi];
+    };
+    const run = span(0, T - 1), step = Math.max(...f.series.map((s) => s.step));
+    relabel(f, (x) => x < fr.X0); // the y axis's tick labels
+    // the zero line: a line across the plot area at y = 0, drawn unlike the grid
+    const hl = Array.from(f.svg.querySelectorAll('path'), (p) => [p, /^M([-\d.]+),([-\d.]+)L([-\d.]+),\2$/.exec(p.getAttribute('d'))])
+      .filter(([p, m]) => m && !p.closest('.data') && m[1] - fr.X0 < 2 && fr.X1 - m[3] < 2);
+    const op = (p) => p.getAttribute('stroke-opacity'), at0 = (m) => Math.abs(m[2] - f.m.Y(0)) < 0.6;
+    const grid = hl.map(([p, m]) => !at0(m) && op(p)).find((o) => o);
+    const zl = (hl.find(([p, m]) => at0(m) && op(p) !== grid) || [])[0], zd = zl && zl.getAttribute('d');
     f.draw = (i) => {
+      let lo = fr.YMin, hi = fr.YMax;
+      const [a, b] = span(i, i);
+      if (S.local) {
+        const d = (b - a) / 20 || Math.abs(a) / 10 || (hi - lo) / 20; // too flat: a small range around the value
+        lo = a - d; hi = b + d;
+      }
+      const Y = (y) => fr.Y1 - (y - lo) / (hi - lo) * (fr.Y1 - fr.Y0);
+      if (f.relabel(S.local ? lo + ' ' + hi : '', S.local && ((v) => lo + (v - fr.YMin) / (fr.YMax - fr.YMin) * (hi - lo)),
+        'y range ' + r3(a) + ' to ' + r3(b) + ' at this epoch (whole run: ' + r3(run[0]) + ' to ' + r3(run[1]) + coarse((b - a) / step, step) + ')') && zl) {
+        const y = r2(Y(0));
+        zl.setAttribute('d', S.local ? zd.replace(/,[^L]+/g, ',' + y) : zd);
+        if (S.local && !(y >= fr.Y0 && y <= fr.Y1)) zl.setAttribute('display', 'none'); else zl.removeAttribute('display');
+      }
       for (const s of f.series) {
         if (s.line) {
           let d = s.d0;
-          if (i !== T - 1) {
+          if (i !== T - 1 || S.local) {
             d = 'M';
-            for (let x = 0; x < len; x++) d += (x ? ' ' : '') + r2(f.m.X(x)) + ',' + r2(f.m.Y(s.at(i, x)));
+            for (let x = 0; x < len; x++) d += (x ? ' ' : '') + r2(f.m.X(x)) + ',' + r2(Y(s.at(i, x)));
           }
           s.kids[0].setAttribute('d', d);
           continue;
         }
         for (let x = 0; x < len; x++) {
-          const dy = r2(f.m.Y(s.at(i, x)) - f.m.Y(s.at(T - 1, x)));
+          const dy = r2(Y(s.at(i, x)) - f.m.Y(s.at(T - 1, x)));
           if (s.ty[x] === dy) continue;
           s.ty[x] = dy;
           for (let k = 0; k < s.k; k++) {
@@ -249,9 +318,8 @@
   }
 
   // heatFigure draws a heatmap on a V×V canvas under the SVG, whose data image it hides. With
-  // S.local, the colour range is ±(the largest |value| at the checkpoint) instead of the run's
-  // fixed ±ZMax; the colour bar keeps its ticks (a tick's place on the bar does not depend on the
-  // range, only its value does), their labels are rescaled, and a caption gives the range.
+  // S.local the colour range is ±(the checkpoint's largest |value|), not the run's ±ZMax: the
+  // colour bar's ticks stay, their labels are rescaled, and a caption gives the range.
   function heatFigure(el, pf, P) {
     const f = base(el, pf), V = P.vocab, N = V * V, fr = pf.frame, T = S.T;
     const centred = pf.name === 'ov_centered', a = P.A[centred ? 'ov' : pf.name];
@@ -298,22 +366,7 @@
       }
       return top[i] * a.scale;
     };
-    // the colour bar's tick labels: unrotated numbers right of the plot area
-    const ticks = Array.from(f.svg.querySelectorAll('text'), (t) => ({ t, s: t.textContent, v: parseFloat(t.textContent.replace('\u2212', '-')) }))
-      .filter((k) => +k.t.getAttribute('x') > fr.X1 && !k.t.hasAttribute('transform') && /^[-\u2212]?[\d.]+(e[-+]?\d+)?$/.test(k.s.trim()));
-    const note = doc.createElement('p');
-    note.className = 'zrange-note';
-    note.hidden = true;
-    f.plot.after(note);
-    const short = (v) => { // a tick label: two significant digits, whole numbers from 10 up
-      const x = Math.abs(v);
-      return v === 0 ? '0' : x >= 10 ? String(Math.round(v)) : x >= 1e-3 ? String(Number(v.toPrecision(2))) : v.toExponential(1);
-    };
-    // a label's width in ems, about; if a rescaled label is wider than the widest static one
-    // (plus half an em of the gap before the bar's title), all are set smaller
-    const ems = (s) => s.length * 0.556 - (s.length - s.replace(/[.-]/g, '').length) * 0.256;
-    const wide = Math.max(0, ...ticks.map((k) => ems(k.s))) + 0.5;
-    let shown = 0; // the range of the labels and the note: z, or -1 for the whole run's
+    relabel(f, (x) => x > fr.X1); // the colour bar's tick labels
     f.canvas = cv;
     f.draw = (i) => {
       const z = S.local ? range(i) : Z;
@@ -324,18 +377,8 @@
         for (let c = 0; c < V; c++) px[o + c] = lut[q[row + c] - d + off];
       }
       ctx.putImageData(id, 0, 0);
-      const key = S.local ? z : -1;
-      if (key === shown) return;
-      shown = key;
-      const s = ticks.map((k) => (S.local ? short(k.v * z / Z) : k.s)), w = Math.max(0, ...s.map(ems));
-      ticks.forEach((k, j) => {
-        k.t.textContent = s[j];
-        k.t.style.fontSize = w > wide ? (wide / w).toFixed(2) + 'em' : '';
-      });
-      note.hidden = !S.local;
-      const r3 = (x) => fmt(Number(x.toPrecision(3)));
-      note.textContent = S.local ? 'Colour range ±' + r3(z) + ' at this epoch (whole run: ±' + r3(Z) +
-        (top[i] < 20 ? '; coarse: values are stored in steps of ' + r3(a.scale) : '') + ')' : '';
+      f.relabel(S.local ? z : -1, S.local && ((v) => v * z / Z),
+        'Colour range ±' + r3(z) + ' at this epoch (whole run: ±' + r3(Z) + coarse(top[i], a.scale) + ')');
     };
     const err = centred ? a.scale : a.scale / 2;
     const names = pf.name === 'margin' ? ['a', 'b', 'margin'] : ['input token', 'output logit', centred ? 'centred logit' : 'logit'];
@@ -352,13 +395,14 @@
       }
       return out;
     };
+    const desc = f.svgFix;
     f.svgFix = (clone) => {
       const g = clone.querySelector('g.data');
       if (!g) return;
       g.style.display = '';
       const im = g.querySelector('image');
       if (im) im.setAttribute('href', cv.toDataURL('image/png'));
-      if (!note.hidden) clone.prepend(Object.assign(doc.createElementNS('http://www.w3.org/2000/svg', 'desc'), { textContent: note.textContent }));
+      desc(clone);
     };
     return f;
   }
@@ -459,7 +503,7 @@
     if (S.localShown !== S.local) {
       S.localShown = S.local;
       if (zSel) zSel.value = S.local ? 'epoch' : 'run';
-      for (const f of F) if (f.canvas) f.drawn = -1;
+      for (const f of F) if (f.relabel) f.drawn = -1;
     }
     if (S.shown !== i) {
       S.shown = i;
@@ -608,7 +652,7 @@
     playBtn.addEventListener('click', play);
     speedSel.addEventListener('change', () => { S.speed = +speedSel.value || 1; });
     S.speed = +speedSel.value || 1;
-    if (zSel && F.some((f) => f.canvas)) {
+    if (zSel && F.some((f) => f.relabel)) {
       const set = () => { S.local = zSel.value === 'epoch'; schedule(); };
       zSel.addEventListener('change', set);
       set();

@@ -122,56 +122,102 @@
       c.played = $('#epoch').textContent !== String(S.E[0]);
     }
 
-    // the colour range of the heatmaps: "this epoch" at an early checkpoint, then "whole run" again
-    const zsel = $('#zrange'), heat = ['ov_centered', 'ov', 'margin'];
-    const change = (v) => { zsel.value = v; zsel.dispatchEvent(new Event('change', { bubbles: true })); };
-    // the colour bar's tick labels: unrotated texts right of the plot area
-    const barLabels = (name, svg) => {
-      const f = M.F.find((g) => g.name === name);
+    // "Scale": "this epoch" at an early checkpoint, then "whole run" again. The heatmaps take the
+    // checkpoint's colour range, the line and scatter figures its y range.
+    const ssel = $('#scale'), heat = ['ov_centered', 'ov', 'margin'], lines = ['qk', 'pos_qk', 'irrelevant'];
+    const change = (v) => { ssel.value = v; ssel.dispatchEvent(new Event('change', { bubbles: true })); };
+    const fig = (name) => M.F.find((g) => g.name === name);
+    // tick labels: unrotated texts right of the plot area (a colour bar) or left of it (a y axis)
+    const labels = (name, svg, left) => {
+      const f = fig(name);
       return Array.from((svg || f.svg).querySelectorAll('text'))
-        .filter((t) => +t.getAttribute('x') > f.fr.X1 && !t.hasAttribute('transform')).map((t) => t.textContent);
+        .filter((t) => (left ? +t.getAttribute('x') < f.fr.X0 : +t.getAttribute('x') > f.fr.X1) && !t.hasAttribute('transform')).map((t) => t.textContent);
     };
-    const note = (name) => { const n = $('#fig-' + name + ' .zrange-note'); return n && !n.hidden ? n.textContent : ''; };
+    const barLabels = (name, svg) => labels(name, svg, false);
+    const yLabels = (name, svg) => labels(name, svg, true);
+    const note = (name) => { const n = $('#fig-' + name + ' .scale-note'); return n && !n.hidden ? n.textContent : ''; };
+    // the zero line (drawn with opacity 0.45, outside the data): its path, or "hidden"
+    const zero = (name) => {
+      const z = $('#fig-' + name + ' svg > path[stroke-opacity="0.45"]');
+      return !z ? '' : z.getAttribute('display') === 'none' ? 'hidden' : z.getAttribute('d');
+    };
+    const data = (name) => Array.from(fig(name).svg.querySelectorAll('g.data'), (g) => g.innerHTML).join('');
+    // the vertical extent of the qk line, in SVG units
+    const extent = () => {
+      const ys = $('#fig-qk g.data path').getAttribute('d').replace(/^M/, '').split(/[L ]/).map((p) => +p.split(',')[1]);
+      return Math.max(...ys) - Math.min(...ys);
+    };
+    const download = (name) => { const f = fig(name), clone = f.svg.cloneNode(true); if (f.svgFix) f.svgFix(clone); return clone; };
     M.select(1);
     await frame();
-    c.zrangeShown = !!zsel && !zsel.closest('label').hidden;
-    c.zrangeDefault = zsel ? zsel.value : '';
-    c.zrange = {};
-    if (zsel) {
-      for (const k of heat) c.zrange[k] = { pixels: pixels(k), strengthRun: strength(k), labelsRun: barLabels(k), noteRun: note(k) };
-      const hash = location.hash;
+    c.scaleShown = !!ssel && !ssel.closest('label').hidden;
+    c.scaleLabel = ssel ? ssel.closest('label').textContent.replace(/\s+/g, ' ').trim() : '';
+    c.scaleDefault = ssel ? ssel.value : '';
+    c.scale = {};
+    c.lines = {};
+    if (ssel) {
+      const svgs = {};
+      for (const k of heat.concat(lines)) svgs[k] = fig(k).svg.outerHTML;
+      for (const k of heat) c.scale[k] = { pixels: pixels(k), strengthRun: strength(k), labelsRun: barLabels(k), noteRun: note(k) };
+      for (const k of lines) {
+        const fr = fig(k).fr;
+        c.lines[k] = { frame: [fr.YMin, fr.YMax, fr.Y0, fr.Y1], labelsRun: yLabels(k), noteRun: note(k), zeroRun: zero(k), data: data(k) };
+      }
+      const extentRun = extent(), hash = location.hash;
       change('epoch');
       await frame();
       for (const k of heat) {
-        const z = c.zrange[k];
+        const z = c.scale[k];
         z.changed = z.pixels !== pixels(k);
         z.strengthEpoch = strength(k);
         z.labelsEpoch = barLabels(k);
         z.noteEpoch = note(k);
         // the SVG download: this epoch's colours and the rescaled labels
-        const f = M.F.find((g) => g.name === k), clone = f.svg.cloneNode(true);
-        f.svgFix(clone);
+        const clone = download(k);
         z.svgLabels = barLabels(k, clone);
-        z.svgImage = clone.querySelector('g.data image').getAttribute('href') === f.canvas.toDataURL('image/png');
+        z.svgImage = clone.querySelector('g.data image').getAttribute('href') === fig(k).canvas.toDataURL('image/png');
       }
-      c.zrangeHashKept = location.hash === hash;
-      for (let k = 0; k < 50; k++) { // slider steps with per-epoch colours
+      for (const k of lines) {
+        const l = c.lines[k], clone = download(k), d = clone.querySelector('desc');
+        l.changed = l.data !== data(k);
+        delete l.data;
+        l.labelsEpoch = yLabels(k);
+        l.noteEpoch = note(k);
+        l.zeroEpoch = zero(k);
+        // the SVG download: this epoch's data and labels, and the caption as its description
+        l.svgLabels = yLabels(k, clone);
+        l.svgData = Array.from(clone.querySelectorAll('g.data'), (g) => g.innerHTML).join('') === data(k);
+        l.svgDesc = d ? d.textContent : '';
+      }
+      c.qkExtent = [extentRun, extent()];
+      c.scaleHashKept = location.hash === hash;
+      for (let k = 0; k < 50; k++) { // slider steps with the scale of each epoch
         M.select((k * 7 + 3) % S.T);
         const t0 = performance.now();
         M.commit();
         out.stepsLocal.push(performance.now() - t0);
       }
+      // the first checkpoint: flat lines (all zero in the test's run) must still get finite labels
+      M.select(0);
+      await frame();
+      for (const k of lines) {
+        c.lines[k].labels0 = yLabels(k);
+        c.lines[k].note0 = note(k);
+        c.lines[k].finite0 = !/NaN|Infinity/.test(data(k) + zero(k));
+      }
       M.select(1);
       await frame();
-      c.zrangeAfterSteps = heat.map((k) => barLabels(k).join(' ')).join(' | ') === heat.map((k) => c.zrange[k].labelsEpoch.join(' ')).join(' | ');
+      const now = heat.map((k) => barLabels(k).join(' ')).concat(lines.map((k) => yLabels(k).join(' ')));
+      c.scaleAfterSteps = now.join(' | ') === heat.map((k) => c.scale[k].labelsEpoch.join(' ')).concat(lines.map((k) => c.lines[k].labelsEpoch.join(' '))).join(' | ');
       change('run');
       await frame();
       for (const k of heat) {
-        const z = c.zrange[k];
-        z.restored = z.pixels === pixels(k) && barLabels(k).join(' ') === z.labelsRun.join(' ') && note(k) === '';
+        const z = c.scale[k];
+        z.restored = z.pixels === pixels(k) && barLabels(k).join(' ') === z.labelsRun.join(' ') && note(k) === '' && fig(k).svg.outerHTML === svgs[k];
         delete z.pixels;
       }
-      c.zrangeState = String(S.local);
+      for (const k of lines) c.lines[k].restored = fig(k).svg.outerHTML === svgs[k] && note(k) === '';
+      c.scaleState = String(S.local);
     }
 
     // downloads: the CSV of the margin at this epoch, and its SVG with the canvas drawn in
