@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -317,13 +315,8 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 			return err
 		}
 	}
-	if r.Analyses == nil || r.Analyses[0] == nil {
-		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, runtime.GOMAXPROCS(0))
-	}
-	for _, a := range r.Analyses {
-		if math.IsNaN(a.TestLoss) {
-			return fmt.Errorf("epoch %d: the test loss is not a number", a.Epoch)
-		}
+	if r.Analyses == nil { // a loaded run; a trained one was analysed while it trained
+		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, 0)
 	}
 	index, err := buildSite(o, r, content)
 	if err != nil {

@@ -28,28 +28,6 @@ func WriteCheckpoint(path string, p *Params, epoch int) error {
 	return WriteFileAtomic(path, b.Bytes())
 }
 
-// DimsFromFile infers the model sizes from a checkpoint's W_E and W_pos and W_Q shapes.
-func DimsFromFile(f *safetensors.File) (Dims, error) {
-	we, ok1 := f.Info("embed.W_E")
-	wp, ok2 := f.Info("pos_embed.W_pos")
-	wq, ok3 := f.Info("blocks.0.attn.W_Q")
-	switch {
-	case !ok1:
-		return Dims{}, fmt.Errorf("missing tensor %q", "embed.W_E")
-	case !ok2:
-		return Dims{}, fmt.Errorf("missing tensor %q", "pos_embed.W_pos")
-	case !ok3:
-		return Dims{}, fmt.Errorf("missing tensor %q", "blocks.0.attn.W_Q")
-	case len(we.Shape) != 2 || we.Shape[0] < 3:
-		return Dims{}, fmt.Errorf("tensor %q: shape %v, expected [vocab+1, d_model]", we.Name, we.Shape)
-	case len(wp.Shape) != 2 || wp.Shape[0] < 2:
-		return Dims{}, fmt.Errorf("tensor %q: shape %v, expected [seq_len+1, d_model]", wp.Name, wp.Shape)
-	case len(wq.Shape) != 3:
-		return Dims{}, fmt.Errorf("tensor %q: shape %v, expected [1, d_model, d_head]", wq.Name, wq.Shape)
-	}
-	return Dims{V: we.Shape[0] - 1, N: wp.Shape[0] - 1, D: we.Shape[1], H: wq.Shape[2]}, nil
-}
-
 // ParamsFromFile reads the parameters of sizes m from a parsed checkpoint. Every weight must be
 // present with its exact shape (biases may be absent: zero); other tensors in the file (such as
 // TransformerLens's attention mask buffers) are ignored; every value must be finite. Errors

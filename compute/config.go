@@ -239,20 +239,18 @@ func DecodeConfig(name string, r io.Reader, base Config) (Config, error) {
 	if len(data) > 1<<20 {
 		return base, fmt.Errorf("config %s: larger than 1 MiB", name)
 	}
-	cfg := base
-	cfg.ForceAdjacent = nil
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	// Decode into a copy so that a key absent from the file keeps base's list.
+	// A first pass checks the syntax (trailing data included) and records which keys are
+	// present, so that an absent force_adjacent keeps base's list while null is an error.
 	var present map[string]json.RawMessage
 	if err := json.Unmarshal(data, &present); err != nil {
 		return base, fmt.Errorf("config %s: %w", name, describeJSONError(data, err))
 	}
+	cfg := base
+	cfg.ForceAdjacent = nil
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return base, fmt.Errorf("config %s: %w", name, describeJSONError(data, err))
-	}
-	if dec.More() {
-		return base, fmt.Errorf("config %s: unexpected data after the JSON object", name)
 	}
 	if _, ok := present["force_adjacent"]; !ok {
 		cfg.ForceAdjacent = append([]int{}, base.ForceAdjacent...)

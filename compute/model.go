@@ -182,14 +182,9 @@ func Argmax(x []float64) int {
 	return best
 }
 
-// LogSoftmaxAt returns log_softmax(x)[y]. With log1p it uses gbmi's form (SEMANTICS.md
-// section 4): i* = argmax x, t = x - x[i*], e = exp(t) with e[i*] = 0,
-// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)).
-func LogSoftmaxAt(x []float64, y int, log1p bool) float64 {
-	return logSoftmaxAt(x, y, Argmax(x), log1p, nil, 0)
-}
-
-// logSoftmaxAt is LogSoftmaxAt given im = argmax x. If probs is not nil it also sets
+// logSoftmaxAt returns log_softmax(x)[y], given im = argmax x. With log1p it uses gbmi's form
+// (SEMANTICS.md section 4): t = x - x[im], e = exp(t) with e[im] = 0,
+// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). If probs is not nil it also sets
 // probs = scale·(softmax(x) - onehot(y)), the gradient of scale·(-log_softmax(x)[y]).
 func logSoftmaxAt(x []float64, y, im int, log1p bool, probs []float64, scale float64) float64 {
 	mx := x[im]

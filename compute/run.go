@@ -3,7 +3,6 @@ package compute
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -254,8 +253,8 @@ func LoadRun(dir string) (*Run, error) {
 		}
 		run.Checkpoints[i], errs[i] = p, err
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, firstError(errs)
+	if err := firstError(errs); err != nil {
+		return nil, err
 	}
 	return run, nil
 }

@@ -39,6 +39,16 @@ type ContentData struct {
 	analyses []*compute.Analysis
 }
 
+// NewContentData returns the facts of run r that the explanations see.
+func NewContentData(r *compute.Run) ContentData {
+	c, last := r.Config, len(r.Analyses)-1
+	return ContentData{
+		Config: c, FinalEpoch: r.Epochs[last], Checkpoints: len(r.Epochs), Every: c.CheckpointEvery,
+		TrainSize: c.TrainSize(), TestSize: c.Vocab*c.Vocab - c.TrainSize(), ForcedSize: c.ForcedPairs(),
+		Final: r.Analyses[last], Phases: Phases(r), epochs: r.Epochs, analyses: r.Analyses,
+	}
+}
+
 // Phase returns the phase with the given key, or a zero Phase with Epoch -1 when the run does
 // not have it (test with {{if ge (.Phase "grokked").Epoch 0}}).
 func (d ContentData) Phase(key string) Phase {
@@ -103,8 +113,7 @@ var headingRE = regexp.MustCompile(`(?m)^#[ \t]+(.+?)[ \t]*$`)
 // text/template executed with data, then Markdown (CommonMark, GFM tables, raw HTML allowed) with
 // $...$ and $$...$$ math rendered to MathML. Errors name the file and, for templates and math,
 // the line.
-func RenderContent(dir fs.FS, data ContentData, epochs []int, analyses []*compute.Analysis) ([]Section, error) {
-	data.epochs, data.analyses = epochs, analyses
+func RenderContent(dir fs.FS, data ContentData) ([]Section, error) {
 	names, err := fs.Glob(dir, "*.md")
 	if err != nil {
 		return nil, err
@@ -282,10 +291,11 @@ func CheckContent(dir fs.FS, c compute.Config) error {
 		PosQK: make([]float64, m.N), EOSDirect: make([]float64, m.V), EOSOV: make([]float64, m.V),
 		PosOV: make([]float64, m.N*m.V), Margin: make([]float64, m.V*m.V),
 	}
-	data := ContentData{Config: c, FinalEpoch: c.Epochs, Checkpoints: 1, Every: c.CheckpointEvery, Final: a}
+	data := ContentData{Config: c, FinalEpoch: c.Epochs, Checkpoints: 1, Every: c.CheckpointEvery, Final: a,
+		epochs: []int{0}, analyses: []*compute.Analysis{a}}
 	for _, key := range []string{"start", "early_peak", "plateau", "memorised", "grokked", "bound_peak", "final"} {
 		data.Phases = append(data.Phases, Phase{Key: key, Name: key})
 	}
-	_, err := RenderContent(dir, data, []int{0}, []*compute.Analysis{a})
+	_, err := RenderContent(dir, data)
 	return err
 }

@@ -60,13 +60,13 @@ func TestPhases(t *testing.T) {
 // TestRenderContent renders Markdown with template fields, functions, a figure marker and math.
 func TestRenderContent(t *testing.T) {
 	r := phaseRun([]float64{0, 0.5, 0.8, 0.7, 0.6, 0.65, 0.9, 0.995, 1}, 43)
-	data := ContentData{Config: r.Config, FinalEpoch: 80, Final: r.Analyses[8], Phases: Phases(r)}
+	data := NewContentData(r)
 	dir := fstest.MapFS{
 		"01-intro.md": {Data: []byte("# Intro to {{.Config.Vocab}}\n\nGrokked at {{epoch (.Phase \"grokked\").Epoch}}, " +
 			"accuracy {{pct (.At 25).TestAcc}}, {{list .Config.ForceAdjacent}}.\n\n$x_2 W_U$\n\n{{figure \"qk\"}}\n")},
 		"02-more.md": {Data: []byte("# More\n\ntext\n")},
 	}
-	secs, err := RenderContent(dir, data, r.Epochs, r.Analyses)
+	secs, err := RenderContent(dir, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,19 +91,19 @@ func TestRenderContent(t *testing.T) {
 // the file.
 func TestRenderContentErrors(t *testing.T) {
 	r := phaseRun([]float64{0, 1}, 5)
-	data := ContentData{Config: r.Config, Final: r.Analyses[1]}
+	data := NewContentData(r)
 	for _, tc := range []struct{ src, want string }{
 		{"# T\n\n{{.Nope}}\n", `content template: a.md:3:2: executing "a.md" at <.Nope>: can't evaluate field Nope`},
 		{"# T\n\n{{if}}\n", `content template: a.md:3: missing value for if`},
 		{"# T\n\ntext\n\n$\\foo{x}$\n", `content a.md: mathml: line 5: unsupported command \foo`},
 		{"no heading\n", `content a.md: expected a first-level heading (# Title)`},
 	} {
-		_, err := RenderContent(fstest.MapFS{"a.md": {Data: []byte(tc.src)}}, data, r.Epochs, r.Analyses)
+		_, err := RenderContent(fstest.MapFS{"a.md": {Data: []byte(tc.src)}}, data)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("RenderContent(%q) error = %v, want it to contain %q", tc.src, err, tc.want)
 		}
 	}
-	if _, err := RenderContent(fstest.MapFS{}, data, r.Epochs, r.Analyses); err == nil {
+	if _, err := RenderContent(fstest.MapFS{}, data); err == nil {
 		t.Error("an empty content folder was accepted")
 	}
 }

@@ -83,15 +83,8 @@ func siteFiles(r *compute.Run, o Options) (map[string][]byte, error) {
 			files["figures/"+f.Name+".pdf"] = f.PDF
 		}
 	}
-	phases := Phases(r)
-	last := len(r.Analyses) - 1
-	train, test := compute.Split(r.Config)
-	data := ContentData{
-		Config: r.Config, FinalEpoch: r.Epochs[last], Checkpoints: len(r.Epochs),
-		Every: r.Config.CheckpointEvery, TrainSize: train.Len(), TestSize: test.Len(), ForcedSize: r.Config.ForcedPairs(),
-		Final: r.Analyses[last], Phases: phases,
-	}
-	sections, err := RenderContent(o.Content, data, r.Epochs, r.Analyses)
+	data := NewContentData(r)
+	sections, err := RenderContent(o.Content, data)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +109,7 @@ func siteFiles(r *compute.Run, o Options) (map[string][]byte, error) {
 	var page bytes.Buffer
 	pd := PageData{
 		Title: fmt.Sprintf("Grokking max(a, b): a %d-token, %d-epoch run", r.Config.Vocab, r.Config.Epochs),
-		Run:   r, Sections: sections, Figures: figs, Phases: phases, FinalEpoch: r.Epochs[last], Assets: assets,
+		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets,
 	}
 	if err := RenderPage(&page, o.Templates, pd); err != nil {
 		return nil, fmt.Errorf("page: %w", err)
