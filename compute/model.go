@@ -34,10 +34,12 @@ type Tables struct {
 	ScoreE float64   //        score of EOS at position n
 	VO     []float64 // [d, d] W_V·W_O
 	M      []float64 // [d, V] W_V·W_O·W_U, the OV circuit read out in logits
+	BVO    []float64 // [d]    b_V·W_O
 	C      []float64 // [V]    b_V·W_O·W_U
 	L      []float64 // [n, V, V] logits written by token t at position p if fully attended
 	LE     []float64 // [V]       the same for EOS at position n
-	Direct []float64 // [V]       (X + b_O)·W_U + b_U, the residual path
+	XO     []float64 // [d]       X + b_O
+	Direct []float64 // [V]       XO·W_U + b_U, the residual path
 	EL     []float64 // [V, V]    W_E[:V]·M
 
 	scratch arena // TablesForward's temporaries
@@ -65,7 +67,7 @@ func NewTables(m Dims) *Tables {
 		Score: make([]float64, n*V), VO: make([]float64, d*d), M: make([]float64, d*V),
 		C: make([]float64, V), L: make([]float64, n*V*V), LE: make([]float64, V),
 		Direct: make([]float64, V), EL: make([]float64, V*V),
-		scratch: arena{buf: make([]float64, 2*d+V)},
+		BVO: make([]float64, d), XO: make([]float64, d), scratch: arena{buf: make([]float64, n+V)},
 	}
 }
 
@@ -88,19 +90,22 @@ func TablesForward(t *Tables, p *Params) {
 	}
 	t.BKQ = dot(p.BK, t.Q) * scale
 	// Score[p,t] = (W_E[t] + W_pos[p])·KQ + BKQ  [n, V]
+	ps := t.scratch.take(n) // W_pos[p]·KQ + BKQ
 	for pos := range n {
-		ps := dot(p.WPos[pos*d:(pos+1)*d], t.KQ) + t.BKQ
-		for tok := range V {
-			t.Score[pos*V+tok] = dot(p.WE[tok*d:(tok+1)*d], t.KQ) + ps
+		ps[pos] = dot(p.WPos[pos*d:(pos+1)*d], t.KQ) + t.BKQ
+	}
+	for tok := range V {
+		et := dot(p.WE[tok*d:(tok+1)*d], t.KQ)
+		for pos := range n {
+			t.Score[pos*V+tok] = et + ps[pos]
 		}
 	}
 	t.ScoreE = dot(t.X, t.KQ) + t.BKQ
 	// M = W_V·W_O·W_U  [d, V];  C = b_V·W_O·W_U  [V]
 	matmul(t.VO, p.WV, p.WO, d, h, d, 0)
 	matmul(t.M, t.VO, p.WU, d, d, V, 0)
-	bvo := t.scratch.take(d)
-	vecmat(bvo, p.BV, p.WO, h, d, 0)
-	vecmat(t.C, bvo, p.WU, d, V, 0)
+	vecmat(t.BVO, p.BV, p.WO, h, d, 0)
+	vecmat(t.C, t.BVO, p.WU, d, V, 0)
 	// L[p,t] = (W_E[t] + W_pos[p])·M + C  [n, V, V];  LE = X·M + C
 	matmul(t.EL, p.WE, t.M, V, d, V, 0)
 	pm := t.scratch.take(V)
@@ -117,12 +122,11 @@ func TablesForward(t *Tables, p *Params) {
 	copy(t.LE, t.C)
 	vecmat(t.LE, t.X, t.M, d, V, 1)
 	// Direct = (X + b_O)·W_U + b_U  [V]
-	xo := t.scratch.take(d)
 	for i := range d {
-		xo[i] = t.X[i] + p.BO[i]
+		t.XO[i] = t.X[i] + p.BO[i]
 	}
 	copy(t.Direct, p.BU)
-	vecmat(t.Direct, xo, p.WU, d, V, 1)
+	vecmat(t.Direct, t.XO, p.WU, d, V, 1)
 }
 
 // AttnForward sets a[n+1] to the EOS query's attention pattern over (toks..., EOS).
@@ -233,7 +237,7 @@ func NewTablesGrad(m Dims) *TablesGrad {
 	return &TablesGrad{
 		Score: make([]float64, m.N*m.V), L: make([]float64, m.N*m.V*m.V),
 		LE: make([]float64, m.V), Direct: make([]float64, m.V), LSum: make([]float64, m.V*m.V),
-		scratch: arena{buf: make([]float64, 9*m.D+m.D*m.V+2*m.V+m.D*m.D+3*m.H)},
+		scratch: arena{buf: make([]float64, 6*m.D+m.D*m.V+2*m.V+m.D*m.D+3*m.H)},
 	}
 }
 
@@ -305,13 +309,9 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	sc.off = 0
 	dX := sc.take(d)
 
-	// forward: Direct = (X + b_O)·W_U + b_U
-	// so: dW_U += (X + b_O) ⊗ dDirect; db_U += dDirect; dX, db_O += W_U·dDirect
-	xo := sc.take(d)
-	for i := range d {
-		xo[i] = t.X[i] + p.BO[i]
-	}
-	outer(g.WU, xo, dt.Direct, d, V)
+	// forward: Direct = XO·W_U + b_U with XO = X + b_O
+	// so: dW_U += XO ⊗ dDirect; db_U += dDirect; dX, db_O += W_U·dDirect
+	outer(g.WU, t.XO, dt.Direct, d, V)
 	axpy(g.BU, 1, dt.Direct)
 	wud := sc.take(d)
 	matvec(wud, p.WU, dt.Direct, d, V, 0)
@@ -353,9 +353,7 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	// so: dW_U += VOᵀ·dM + (b_V·W_O) ⊗ dC;  dVO = dM·W_Uᵀ;  dW_V += dVO·W_Oᵀ;  dW_O += W_Vᵀ·dVO
 	//     d(b_V·W_O) = W_U·dC;  db_V += W_O·that;  dW_O += b_V ⊗ that
 	matmulTN(g.WU, t.VO, dM, d, d, V)
-	bvo := sc.take(d)
-	vecmat(bvo, p.BV, p.WO, h, d, 0)
-	outer(g.WU, bvo, dC, d, V)
+	outer(g.WU, t.BVO, dC, d, V)
 	dVO := sc.take(d * d)
 	matmulNT(dVO, dM, p.WU, d, V, d, 0)
 	matmulNT(g.WV, dVO, p.WO, d, d, h, 1)
