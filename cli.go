@@ -120,12 +120,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags only; see -h)", fs.Arg(0))
 	}
-	isConfig := map[string]bool{}
-	for _, n := range []string{"vocab", "d-model", "d-head", "seed", "model-seed", "force-adjacent", "training-ratio", "optimizer", "lr", "betas", "weight-decay", "eps", "epochs", "checkpoint-every", "batch-size", "include-biases", "use-log1p"} {
-		isConfig[n] = true
+	// apply copies a config flag given on the command line into o.cfg (after -config).
+	apply := map[string]func(){
+		"vocab": func() { o.cfg.Vocab = fc.Vocab }, "d-model": func() { o.cfg.DModel = fc.DModel },
+		"d-head": func() { o.cfg.DHead = fc.DHead }, "seed": func() { o.cfg.Seed = fc.Seed },
+		"model-seed": func() { o.cfg.ModelSeed = fc.ModelSeed }, "force-adjacent": func() { o.cfg.ForceAdjacent = fc.ForceAdjacent },
+		"training-ratio": func() { o.cfg.TrainingRatio = fc.TrainingRatio }, "optimizer": func() { o.cfg.Optimizer = fc.Optimizer },
+		"lr": func() { o.cfg.LR = fc.LR }, "betas": func() { o.cfg.Betas = fc.Betas },
+		"weight-decay": func() { o.cfg.WeightDecay = fc.WeightDecay }, "eps": func() { o.cfg.Eps = fc.Eps },
+		"epochs": func() { o.cfg.Epochs = fc.Epochs }, "checkpoint-every": func() { o.cfg.CheckpointEvery = fc.CheckpointEvery },
+		"batch-size": func() { o.cfg.BatchSize = fc.BatchSize }, "include-biases": func() { o.cfg.IncludeBiases = fc.IncludeBiases },
+		"use-log1p": func() { o.cfg.UseLog1p = fc.UseLog1p },
 	}
 	fs.Visit(func(f *flag.Flag) {
-		if isConfig[f.Name] {
+		if _, ok := apply[f.Name]; ok {
 			o.configFlags = append(o.configFlags, f.Name)
 		}
 	})
@@ -153,17 +161,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, usageError{err}
 		}
 		o.cfg = c
-	}
-	apply := map[string]func(){
-		"vocab": func() { o.cfg.Vocab = fc.Vocab }, "d-model": func() { o.cfg.DModel = fc.DModel },
-		"d-head": func() { o.cfg.DHead = fc.DHead }, "seed": func() { o.cfg.Seed = fc.Seed },
-		"model-seed": func() { o.cfg.ModelSeed = fc.ModelSeed }, "force-adjacent": func() { o.cfg.ForceAdjacent = fc.ForceAdjacent },
-		"training-ratio": func() { o.cfg.TrainingRatio = fc.TrainingRatio }, "optimizer": func() { o.cfg.Optimizer = fc.Optimizer },
-		"lr": func() { o.cfg.LR = fc.LR }, "betas": func() { o.cfg.Betas = fc.Betas },
-		"weight-decay": func() { o.cfg.WeightDecay = fc.WeightDecay }, "eps": func() { o.cfg.Eps = fc.Eps },
-		"epochs": func() { o.cfg.Epochs = fc.Epochs }, "checkpoint-every": func() { o.cfg.CheckpointEvery = fc.CheckpointEvery },
-		"batch-size": func() { o.cfg.BatchSize = fc.BatchSize }, "include-biases": func() { o.cfg.IncludeBiases = fc.IncludeBiases },
-		"use-log1p": func() { o.cfg.UseLog1p = fc.UseLog1p },
 	}
 	for _, n := range o.configFlags {
 		apply[n]()
