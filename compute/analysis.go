@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// Analysis holds every analysis of one checkpoint (SEMANTICS.md section 5, SPEC.md section 5).
+// Analysis holds every analysis of one checkpoint; the table Analyses (series.go) lists them.
 // Matrices are row-major. With E = W_E, P = W_pos, Q, K, V, O the head's weights, U = W_U,
 // x_eos = E[EOS] + P[n] and Pbar = mean of P[0..n-1]:
 type Analysis struct {
@@ -82,17 +82,7 @@ func (az *Analyzer) Analyze(p *Params) *Analysis {
 	if p.Dims != az.dims {
 		panic(fmt.Sprintf("compute: Analyze: checkpoint sizes %+v, analyzer sizes %+v", p.Dims, az.dims))
 	}
-	V, n := az.dims.V, az.dims.N
-	buf := make([]float64, 3*V*V+3*V+n+n*V) // one allocation for every slice of the result
-	take := func(k int) []float64 {
-		s := buf[:k:k]
-		buf = buf[k:]
-		return s
-	}
-	a := &Analysis{
-		QK: take(V), OV: take(V * V), OVCentered: take(V * V), PosQK: take(n),
-		EOSDirect: take(V), EOSOV: take(V), PosOV: take(n * V), Margin: take(V * V),
-	}
+	a := NewAnalysis(az.dims)
 	TablesForward(az.tables, p)
 	az.circuits(a, p)
 	az.perInput(a)

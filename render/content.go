@@ -286,11 +286,7 @@ func nearestAtOrAfter(epochs []int, e int) int {
 // reported before any training starts.
 func CheckContent(dir fs.FS, c compute.Config) error {
 	m := compute.DimsOf(c)
-	a := &compute.Analysis{
-		QK: make([]float64, m.V), OV: make([]float64, m.V*m.V), OVCentered: make([]float64, m.V*m.V),
-		PosQK: make([]float64, m.N), EOSDirect: make([]float64, m.V), EOSOV: make([]float64, m.V),
-		PosOV: make([]float64, m.N*m.V), Margin: make([]float64, m.V*m.V),
-	}
+	a := compute.NewAnalysis(m)
 	data := ContentData{Config: c, FinalEpoch: c.Epochs, Checkpoints: 1, Every: c.CheckpointEvery, Final: a,
 		epochs: []int{0}, analyses: []*compute.Analysis{a}}
 	for _, key := range []string{"start", "early_peak", "plateau", "memorised", "grokked", "bound_peak", "final"} {
