@@ -6,13 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
 	"maxgrok/compute"
+	"maxgrok/publish"
+	"maxgrok/runstore"
 )
 
 // usageError marks a problem with what the user gave (flags, config, input files): exit 2.
@@ -28,32 +32,40 @@ type options struct {
 	configFile, out, runs, force, load, init, content string
 	quiet, pdf                                        bool
 	cfg                                               compute.Config
-	configFlags                                       []string // config flags given on the command line
+	configFlags                                       []*configFlag // config flags given, in command-line order
 }
 
-// listFlag is a comma-separated list of ints or floats.
-type listFlag struct {
-	set   func(string) error
-	value string
+// configFlag is the flag of one config key (compute.ConfigKeys). Parsing only records its text;
+// it is applied over the defaults and -config by the key's own setter, then validated with the
+// rest of the config, as a -config file is.
+type configFlag struct {
+	key  *compute.ConfigKey
+	def  string // the default, for -h
+	text string
+	list *[]*configFlag // where a flag given is recorded
 }
 
-func (l *listFlag) String() string     { return l.value }
-func (l *listFlag) Set(s string) error { l.value = s; return l.set(s) }
-
-func parseInts(s string) ([]int, error) {
-	out := []int{}
-	if strings.TrimSpace(s) == "" {
-		return out, nil
+func (f *configFlag) String() string {
+	if f == nil || f.key == nil {
+		return ""
 	}
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return nil, fmt.Errorf("%q is not an integer", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return f.def
 }
+
+// Set checks the value's syntax at once (so that flag reports it), and records the flag.
+func (f *configFlag) Set(s string) error {
+	scratch := compute.DefaultConfig()
+	if err := f.key.SetFlag(&scratch, s); err != nil {
+		return err
+	}
+	f.text = s
+	*f.list = slices.DeleteFunc(*f.list, func(g *configFlag) bool { return g == f })
+	*f.list = append(*f.list, f)
+	return nil
+}
+
+// IsBoolFlag lets a true-or-false key be given without a value (-include-biases).
+func (f *configFlag) IsBoolFlag() bool { return f.key.IsBool() }
 
 // parseFlags parses args into options. Config values come from the defaults, then -config, then
 // the config flags given on the command line.
@@ -62,7 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("maxgrok", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := &options{}
-	fs.StringVar(&o.configFile, "config", "", "read a run config (JSON, keys as in SPEC.md section 3); config flags override it")
+	fs.StringVar(&o.configFile, "config", "", "read a run config (JSON, keys as in docs/formats.md); config flags override it")
 	fs.StringVar(&o.out, "out", "public", "where the site goes")
 	fs.StringVar(&o.runs, "runs", "runs", "run cache: one folder per config, named by a hash of the config")
 	fs.StringVar(&o.force, "force", "auto", "auto: reuse the cached run when complete, else train; train: always train; load: fail unless cached")
@@ -72,41 +84,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.pdf, "pdf", false, "also write every figure as PDF (figures/*.pdf)")
 
-	// Config flags write into a scratch config; only those given are applied (after -config).
-	var fc compute.Config = def
-	fs.IntVar(&fc.Vocab, "vocab", def.Vocab, "data tokens (EOS is one more)")
-	fs.IntVar(&fc.DModel, "d-model", def.DModel, "residual stream width")
-	fs.IntVar(&fc.DHead, "d-head", def.DHead, "attention head width")
-	fs.Int64Var(&fc.Seed, "seed", def.Seed, "seed that orders the training pairs added beyond the forced ones")
-	fs.Uint64Var(&fc.ModelSeed, "model-seed", def.ModelSeed, "torch.manual_seed for the initial weights")
-	fs.Var(&listFlag{value: "0,1,2,17", set: func(s string) (err error) {
-		fc.ForceAdjacent, err = parseInts(s)
-		return err
-	}}, "force-adjacent", "train on every pair with |a-b| in this list")
-	fs.Float64Var(&fc.TrainingRatio, "training-ratio", def.TrainingRatio, "training set size as a fraction of all vocab^2 pairs")
-	fs.StringVar(&fc.Optimizer, "optimizer", def.Optimizer, "AdamW or Adam")
-	fs.Float64Var(&fc.LR, "lr", def.LR, "learning rate")
-	fs.Var(&listFlag{value: "0.9,0.98", set: func(s string) error {
-		f := strings.Split(s, ",")
-		if len(f) != 2 {
-			return fmt.Errorf("expected two numbers beta1,beta2")
+	for i := range compute.ConfigKeys {
+		k := &compute.ConfigKeys[i]
+		if k.Flag {
+			fs.Var(&configFlag{key: k, def: k.Format(&def), list: &o.configFlags}, k.FlagName(), k.Usage)
 		}
-		for i := range f {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f[i]), 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a number", f[i])
-			}
-			fc.Betas[i] = v
-		}
-		return nil
-	}}, "betas", "Adam's beta1,beta2")
-	fs.Float64Var(&fc.WeightDecay, "weight-decay", def.WeightDecay, "weight decay (decoupled for AdamW)")
-	fs.Float64Var(&fc.Eps, "eps", def.Eps, "Adam's epsilon")
-	fs.IntVar(&fc.Epochs, "epochs", def.Epochs, "epochs to train")
-	fs.IntVar(&fc.CheckpointEvery, "checkpoint-every", def.CheckpointEvery, "epochs between checkpoints")
-	fs.IntVar(&fc.BatchSize, "batch-size", def.BatchSize, "minibatch size (0: full batch)")
-	fs.BoolVar(&fc.IncludeBiases, "include-biases", def.IncludeBiases, "train the biases (else frozen at zero)")
-	fs.BoolVar(&fc.UseLog1p, "use-log1p", def.UseLog1p, "log-softmax in gbmi's log1p form")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: maxgrok [flags]\n\nTrains (or loads) the max-of-2 grokking run and writes its report as a static site.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -120,23 +103,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags only; see -h)", fs.Arg(0))
 	}
-	// apply copies a config flag given on the command line into o.cfg (after -config).
-	apply := map[string]func(){
-		"vocab": func() { o.cfg.Vocab = fc.Vocab }, "d-model": func() { o.cfg.DModel = fc.DModel },
-		"d-head": func() { o.cfg.DHead = fc.DHead }, "seed": func() { o.cfg.Seed = fc.Seed },
-		"model-seed": func() { o.cfg.ModelSeed = fc.ModelSeed }, "force-adjacent": func() { o.cfg.ForceAdjacent = fc.ForceAdjacent },
-		"training-ratio": func() { o.cfg.TrainingRatio = fc.TrainingRatio }, "optimizer": func() { o.cfg.Optimizer = fc.Optimizer },
-		"lr": func() { o.cfg.LR = fc.LR }, "betas": func() { o.cfg.Betas = fc.Betas },
-		"weight-decay": func() { o.cfg.WeightDecay = fc.WeightDecay }, "eps": func() { o.cfg.Eps = fc.Eps },
-		"epochs": func() { o.cfg.Epochs = fc.Epochs }, "checkpoint-every": func() { o.cfg.CheckpointEvery = fc.CheckpointEvery },
-		"batch-size": func() { o.cfg.BatchSize = fc.BatchSize }, "include-biases": func() { o.cfg.IncludeBiases = fc.IncludeBiases },
-		"use-log1p": func() { o.cfg.UseLog1p = fc.UseLog1p },
-	}
-	fs.Visit(func(f *flag.Flag) {
-		if _, ok := apply[f.Name]; ok {
-			o.configFlags = append(o.configFlags, f.Name)
-		}
-	})
 	switch o.force {
 	case "auto", "train", "load":
 	default:
@@ -146,7 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if o.configFile != "" || len(o.configFlags) > 0 || o.init != "" {
 			what := "-config"
 			if len(o.configFlags) > 0 {
-				what = "-" + o.configFlags[0]
+				what = "-" + o.configFlags[0].key.FlagName()
 			} else if o.init != "" {
 				what = "-init"
 			}
@@ -156,14 +122,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	o.cfg = def
 	if o.configFile != "" {
-		c, err := compute.LoadConfigFile(o.configFile, def)
+		c, err := runstore.LoadConfigFile(o.configFile, def)
 		if err != nil {
 			return nil, usageError{err}
 		}
 		o.cfg = c
 	}
-	for _, n := range o.configFlags {
-		apply[n]()
+	for _, f := range o.configFlags {
+		f.key.SetFlag(&o.cfg, f.text) // the syntax was checked by Set
 	}
 	if err := o.cfg.Validate(); err != nil {
 		var fe *compute.FieldError
@@ -175,30 +141,62 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// checkOut refuses -out targets that a rebuild could damage: ".", "/", the home folder, and
-// anything inside the run cache.
+// checkOut refuses -out targets that a rebuild could damage: the current folder, the file
+// system root, the home folder, and anything inside the run cache. Paths are compared once
+// their links are resolved (those of the nearest existing ancestor, for a folder not yet made),
+// so a link to one of them is refused too.
 func checkOut(out, runs string) error {
-	abs, err := filepath.Abs(out)
+	abs, err := resolve(out)
 	if err != nil {
 		return usagef("flag -out: %v", err)
 	}
 	cwd, _ := os.Getwd()
-	home, _ := os.UserHomeDir()
+	cwd, _ = resolve(cwd)
+	home, _ := resolve(homeDir())
 	switch {
 	case out == "" || abs == cwd:
 		return usagef("flag -out: %q is the current folder; give a folder of its own, e.g. public", out)
 	case abs == filepath.Dir(abs):
 		return usagef("flag -out: %q is the file system root", out)
-	case home != "" && abs == filepath.Clean(home):
+	case home != "" && abs == home:
 		return usagef("flag -out: %q is the home folder", out)
 	}
-	runsAbs, err := filepath.Abs(runs)
-	if err == nil {
+	if runsAbs, err := resolve(runs); err == nil {
 		if rel, err := filepath.Rel(runsAbs, abs); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
 			return usagef("flag -out: %q is inside the run cache %q", out, runs)
 		}
 	}
 	return nil
+}
+
+// resolve returns the absolute form of path with the links of its nearest existing ancestor
+// resolved (the rest does not exist yet, so has no links).
+func resolve(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if dir == filepath.Dir(dir) {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// homeDir is the user's home folder: $HOME, or the user database's when HOME is unset.
+func homeDir() string {
+	if h, err := os.UserHomeDir(); err == nil && h != "" {
+		return h
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
 }
 
 // progressPrinter writes training progress to w: a live line on a terminal, a plain line every
@@ -217,14 +215,14 @@ func isTerminal(f *os.File) bool {
 }
 
 // testPart is the latest test accuracy known, and its epoch.
-func testPart(p compute.Progress) string {
+func testPart(p runstore.Progress) string {
 	if p.TestEpoch < 0 {
 		return ""
 	}
 	return fmt.Sprintf("  test acc %.4f (epoch %d)", p.TestAcc, p.TestEpoch)
 }
 
-func (pp *progressPrinter) update(p compute.Progress) {
+func (pp *progressPrinter) update(p runstore.Progress) {
 	now := time.Now()
 	done := p.Epoch == p.Epochs
 	if pp.terminal {
@@ -283,34 +281,34 @@ func (o *options) logf(stderr io.Writer, format string, args ...any) {
 	}
 }
 
-func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal bool) error {
-	if err := checkOut(o.out, o.runs); err != nil {
-		return err
-	}
-	var r *compute.Run
-	var err error
+func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal bool) (err error) {
 	start := time.Now()
-	cfg := o.cfg
-	if o.load != "" {
-		r, err = compute.LoadRun(o.load)
-		if err != nil {
-			return usageError{err}
-		}
-		cfg = r.Config
-		o.logf(stderr, "loaded %s: %d checkpoints", o.load, len(r.Epochs))
+	if _, statErr := os.Lstat(o.out); statErr != nil {
+		// prepare makes -out to check it early; a failed run leaves nothing behind.
+		defer func() {
+			if err != nil {
+				os.Remove(o.out) // only if still empty
+			}
+		}()
 	}
-	if err := compute.CheckSize(cfg); err != nil {
-		return usageError{err}
-	}
-	content, err := contentDir(o, cfg)
+	r, req, content, err := prepare(o)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		r, err = trainOrLoad(ctx, o, stderr, terminal)
-		if err != nil {
+		pp := &progressPrinter{w: stderr, terminal: terminal, start: time.Now()}
+		if !o.quiet {
+			req.Progress = pp.update
+			req.Log = func(format string, a ...any) { o.logf(stderr, format, a...) }
+		}
+		cache := runstore.Cache{Dir: o.runs}
+		if r, err = cache.Get(ctx, req); errors.Is(err, runstore.ErrNotCached) {
+			return usagef("flag -force load: %v", err)
+		} else if err != nil {
 			return err
 		}
+	} else {
+		o.logf(stderr, "loaded %s: %d checkpoints", o.load, len(r.Epochs))
 	}
 	if r.Analyses == nil { // a loaded run; a trained one was analysed while it trained
 		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, 0)
@@ -324,69 +322,37 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 	return nil
 }
 
-// trainOrLoad returns the run for o.cfg: from the cache when complete (unless -force train),
-// else trained and written to the cache.
-func trainOrLoad(ctx context.Context, o *options, stderr io.Writer, terminal bool) (*compute.Run, error) {
-	var init *compute.Params
-	var initContent []byte
-	var err error
+// prepare checks everything the user gave before any training: the -out folder, a loaded
+// run, the -init file, the run's size, the explanations. It returns the loaded run (nil when
+// training or the cache must provide it) or the request for the cache, and the explanations.
+func prepare(o *options) (*compute.Run, runstore.Request, fs.FS, error) {
+	req := runstore.Request{Config: o.cfg, Policy: runstore.Policy(o.force)}
+	if err := checkOut(o.out, o.runs); err != nil {
+		return nil, req, nil, err
+	}
+	var r *compute.Run
+	if o.load != "" {
+		var err error
+		if r, err = runstore.LoadRun(o.load); err != nil {
+			return nil, req, nil, usageError{err}
+		}
+		req.Config = r.Config
+	}
+	if err := checkSize(req.Config); err != nil {
+		return nil, req, nil, usageError{err}
+	}
 	if o.init != "" {
-		init, initContent, err = compute.ReadInit(o.init, o.cfg)
-		if err != nil {
-			return nil, usageError{err}
+		var err error
+		if req.Init, req.InitContent, err = runstore.ReadInit(o.init, o.cfg); err != nil {
+			return nil, req, nil, usageError{err}
 		}
 	}
-	key := o.cfg.Key(initContent)
-	dir := filepath.Join(o.runs, key)
-	cached := func() (*compute.Run, bool) {
-		if o.force == "train" || !compute.Complete(dir) {
-			return nil, false
-		}
-		r, err := compute.LoadRun(dir)
-		if err != nil {
-			o.logf(stderr, "the cached run %s is damaged (%v): training again", dir, err)
-			return nil, false
-		}
-		o.logf(stderr, "using the cached run %s (-force train to retrain)", dir)
-		return r, true
-	}
-	if r, ok := cached(); ok {
-		return r, nil
-	}
-	if o.force == "load" {
-		return nil, usagef("flag -force load: no complete cached run for this config (expected %s)", dir)
-	}
-	// Another process training the same config holds this lock; the second one waits, then
-	// finds the first one's complete run.
-	unlock, err := compute.Lock(filepath.Join(o.runs, ".locks", key+".lock"))
+	content, err := contentDir(o, req.Config)
 	if err != nil {
-		return nil, err
+		return nil, req, nil, err
 	}
-	defer unlock()
-	if r, ok := cached(); ok {
-		return r, nil
+	if err := publish.Prepare(o.out, siteOwned); err != nil {
+		return nil, req, nil, usagef("flag -out: %v", err)
 	}
-	if init == nil {
-		if init, err = compute.InitParams(o.cfg); err != nil {
-			return nil, usageError{err}
-		}
-	}
-	if e := compute.ResumeEpoch(dir, o.cfg); e > 0 {
-		o.logf(stderr, "resuming %s from epoch %d", dir, e)
-	} else {
-		o.logf(stderr, "training %d epochs into %s", o.cfg.Epochs, dir)
-	}
-	pp := &progressPrinter{w: stderr, terminal: terminal, start: time.Now()}
-	progress := pp.update
-	if o.quiet {
-		progress = nil
-	}
-	r, err := compute.TrainRun(ctx, o.cfg, init, dir, progress)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return nil, fmt.Errorf("interrupted: the next run of this config resumes from its last checkpoint in %s", dir)
-		}
-		return nil, err
-	}
-	return r, nil
+	return r, req, content, nil
 }

@@ -16,7 +16,9 @@ import (
 
 	"maxgrok/compute"
 	"maxgrok/internal/filetree"
+	"maxgrok/publish"
 	"maxgrok/render"
+	"maxgrok/runstore"
 )
 
 // runCLI runs the program with args in dir and returns the exit status, stdout and stderr.
@@ -60,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-betas", "0.9"}, `invalid value "0.9" for flag -betas: expected two numbers beta1,beta2`},
 		{[]string{"-force", "maybe"}, `maxgrok: flag -force: expected auto, train or load, got "maybe"`},
 		{[]string{"-config", "bad.json"}, `maxgrok: config bad.json: field "lr": expected a positive finite number, got -1`},
-		{[]string{"-config", "unknown.json"}, `maxgrok: config unknown.json: unknown key "momentum"`},
+		{[]string{"-config", "unknown.json"}, `maxgrok: config unknown.json: line 1: unknown key "momentum"`},
 		{[]string{"-config", "missing.json"}, `maxgrok: config: open missing.json: no such file or directory`},
 		{[]string{"-init", "truncated.safetensors"}, `maxgrok: init truncated.safetensors: safetensors: `},
 		{[]string{"-init", "huge.safetensors"}, `maxgrok: init huge.safetensors: safetensors: `},
@@ -72,7 +74,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-force", "load"}, `maxgrok: flag -force load: no complete cached run for this config`},
 		{[]string{"extra"}, `maxgrok: unexpected argument "extra"`},
 		{[]string{"-vocab", "1024"}, `maxgrok: config too large: its 301 checkpoints and analyses need about 7399 MiB of memory (limit 4096 MiB); raise checkpoint_every or lower vocab`},
-		{[]string{"-vocab", "512"}, `maxgrok: config too large: the slider's payload would be at least 150 MiB (limit 95 MiB for a web host); raise checkpoint_every or lower vocab`},
+		{[]string{"-vocab", "512"}, `maxgrok: config too large: the slider's payload would be about 150 MiB (limit 95 MiB for a web host); raise checkpoint_every or lower vocab`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, dir, tc.args...)
@@ -201,7 +203,7 @@ func TestConcurrentBuilds(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("%d complete runs in the cache, want 1", len(runs))
 	}
-	if _, err := compute.LoadRun(filepath.Dir(runs[0])); err != nil {
+	if _, err := runstore.LoadRun(filepath.Dir(runs[0])); err != nil {
 		t.Fatalf("the cached run does not load: %v", err)
 	}
 	checkManifest(t, filepath.Join(dir, "public"))
@@ -210,7 +212,7 @@ func TestConcurrentBuilds(t *testing.T) {
 // checkManifest checks that every file of the site's manifest exists.
 func checkManifest(t *testing.T, site string) {
 	t.Helper()
-	m, err := os.ReadFile(filepath.Join(site, render.ManifestFile))
+	m, err := os.ReadFile(filepath.Join(site, publish.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +280,7 @@ func TestSiteRebuild(t *testing.T) {
 	}
 	site := filepath.Join(dir, "public")
 	os.WriteFile(filepath.Join(site, "CNAME"), []byte("example.org\n"), 0o644)
-	os.WriteFile(filepath.Join(site, render.ManifestFile), append(must(os.ReadFile(filepath.Join(site, render.ManifestFile))), "figures/old.svg\n"...), 0o644)
+	os.WriteFile(filepath.Join(site, publish.ManifestFile), append(must(os.ReadFile(filepath.Join(site, publish.ManifestFile))), "figures/old.svg\n"...), 0o644)
 	os.WriteFile(filepath.Join(site, "figures", "old.svg"), []byte("<svg/>"), 0o644)
 	before := tree(t, site)
 
@@ -328,15 +330,15 @@ func TestLoadDamagedRun(t *testing.T) {
 	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*"))
 	var good string
 	for _, r := range runs {
-		if compute.Complete(r) {
+		if _, err := os.Stat(filepath.Join(r, runstore.MetricsFile)); err == nil {
 			good = r
 		}
 	}
-	c, err := compute.LoadConfigFile(filepath.Join(good, compute.ConfigFile), compute.DefaultConfig())
+	c, err := runstore.LoadConfigFile(filepath.Join(good, runstore.ConfigFile), compute.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ckpt := filepath.Join("checkpoints", compute.CheckpointName(20))
+	ckpt := filepath.Join("checkpoints", runstore.CheckpointName(20))
 	for _, tc := range []struct {
 		name   string
 		damage func(path string)
@@ -345,12 +347,12 @@ func TestLoadDamagedRun(t *testing.T) {
 		{"nan", func(path string) {
 			p := compute.NewParams(compute.DimsOf(c))
 			p.WU[5] = math.NaN()
-			compute.WriteCheckpoint(path, p, 20)
+			runstore.WriteCheckpoint(path, p, 20)
 		}, `tensor "unembed.W_U": value 5 is NaN (expected finite numbers)`},
 		{"shape", func(path string) {
 			d := compute.DimsOf(c)
 			d.D++
-			compute.WriteCheckpoint(path, compute.NewParams(d), 20)
+			runstore.WriteCheckpoint(path, compute.NewParams(d), 20)
 		}, `tensor "embed.W_E": shape [17 17], expected [17 16]`},
 		{"truncated", func(path string) {
 			b, _ := os.ReadFile(path)
@@ -411,7 +413,7 @@ func TestInitFromFile(t *testing.T) {
 	if code, _, stderr := runCLI(t, dir, append(args, "-init", init, "-out", "public-init")...); code != 0 {
 		t.Fatalf("run from -init: %s", stderr)
 	}
-	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", compute.MetricsFile))
+	runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*", runstore.MetricsFile))
 	if len(runs) != 2 {
 		t.Fatalf("%d complete runs, want 2 (the -init file is part of the cache key)", len(runs))
 	}

@@ -8,7 +8,7 @@
 //	go run . -epochs 5000 -lr 3e-3 another config; -h lists every flag
 //	go run . -load RUN             render a run folder written earlier, e.g. by PyTorch
 //
-// The contract (flags, run folder, site) is SPEC.md; the math is SEMANTICS.md. Progress goes
+// README.md lists the flags, docs/formats.md the files, docs/math.md the math. Progress goes
 // to stderr, the path of the written index.html to stdout. Exit status: 0 success, 1 failure
 // while running, 2 bad input (flags, config, -init, -load or -content files).
 package main

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"maxgrok/internal/testref"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 // Fixtures of the reference run (shared/reference/default), copied into testdata so that these
@@ -29,26 +30,19 @@ import (
 // The checks over all 301 checkpoints and the other logits files read ../../shared and skip
 // when it is absent.
 
-// refShared is the reference run beside the project (see shared/README.md).
-const refShared = "../../shared/reference/default"
-
 // refEpochs are the epochs of analysis_reference.json, each with a checkpoint in testdata.
 var refEpochs = []int{0, 10, 300, 1000, 1500, 2000, 3000}
 
 // sharedOrSkip returns the path of a file of the shared reference run, or skips the test.
 func sharedOrSkip(t testing.TB, rel string) string {
 	t.Helper()
-	path := filepath.Join(refShared, rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("reference data not found (%v): this check needs ../shared beside the project", err)
-	}
-	return path
+	return testref.Shared(t, "reference/default/"+rel)
 }
 
 // refCheckpoint reads the reference checkpoint of an epoch from testdata.
 func refCheckpoint(t testing.TB, epoch int) *Params {
 	t.Helper()
-	p, _, err := ReadCheckpoint(fmt.Sprintf("testdata/ref_epoch-%05d.safetensors", epoch), DimsOf(DefaultConfig()))
+	p, _, err := readCheckpoint(fmt.Sprintf("testdata/ref_epoch-%05d.safetensors", epoch), DimsOf(DefaultConfig()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +235,7 @@ func readRunCheckpoints(t testing.TB, dir string, c Config) ([]*Params, []int) {
 	var ckpts []*Params
 	var epochs []int
 	for _, name := range names { // Glob sorts; the names are zero-padded
-		p, epoch, err := ReadCheckpoint(name, DimsOf(c))
+		p, epoch, err := readCheckpoint(name, DimsOf(c))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -749,8 +743,8 @@ func BenchmarkAnalyzeAll301(b *testing.B) {
 	c := DefaultConfig()
 	var ckpts []*Params
 	var epochs []int
-	if _, err := os.Stat(filepath.Join(refShared, "run/checkpoints")); err == nil {
-		ckpts, epochs = readRunCheckpoints(b, filepath.Join(refShared, "run/checkpoints"), c)
+	if dir, ok := testref.Find("reference/default/run/checkpoints"); ok {
+		ckpts, epochs = readRunCheckpoints(b, dir, c)
 	} else {
 		ckpts, epochs = interpolatedRun(b, 301)
 	}

@@ -1,7 +1,6 @@
 package compute
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -26,20 +25,5 @@ func BenchmarkStep(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// BenchmarkTrainRunDefault measures the whole default run: 3000 epochs, 301 checkpoints
-// written, every analysis (on a second goroutine), metrics.csv.
-func BenchmarkTrainRunDefault(b *testing.B) {
-	c := DefaultConfig()
-	init, err := InitParams(c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := TrainRun(context.Background(), c, init, b.TempDir(), nil); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

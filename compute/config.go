@@ -5,17 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"strings"
 )
 
 // Config is one run's configuration: the model's shape, the data, the optimizer and the
-// schedule. Its JSON keys are those of SPEC.md section 3; DefaultConfig gives the reference
-// notebook's values.
+// schedule. Its JSON keys are listed in ConfigKeys (configkeys.go) and docs/formats.md;
+// DefaultConfig gives the reference notebook's values.
 type Config struct {
 	Vocab            int        `json:"vocab"`               // V: data tokens 0..V-1; EOS is token V
 	SeqLen           int        `json:"seq_len"`             // n: data tokens per input (2 only, for now)
@@ -40,7 +36,7 @@ type Config struct {
 	BatchSize        int        `json:"batch_size"`          // 0 or >= training set size: full batch
 }
 
-// DefaultConfig returns the reference notebook's configuration (SPEC.md section 3).
+// DefaultConfig returns the reference notebook's configuration.
 func DefaultConfig() Config {
 	return Config{
 		Vocab: 64, SeqLen: 2, DModel: 32, DHead: 32, NHeads: 1, NLayers: 1,
@@ -148,7 +144,7 @@ func (c *Config) Validate() error {
 }
 
 // TrainSize is the number of training pairs: the forced pairs, topped up to
-// floor(training_ratio * V^2) (SPEC.md section 3).
+// floor(training_ratio * V^2) (docs/math.md, "The data").
 func (c *Config) TrainSize() int {
 	want := int(math.Floor(c.TrainingRatio * float64(c.Vocab*c.Vocab)))
 	return max(c.ForcedPairs(), want)
@@ -228,85 +224,9 @@ func (c Config) Key(initContent []byte) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// DecodeConfig reads a JSON config over base: keys present replace base's values, unknown keys,
-// wrong types and trailing data are errors, and the result is validated. name is used in
-// messages.
-func DecodeConfig(name string, r io.Reader, base Config) (Config, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20+1))
-	if err != nil {
-		return base, fmt.Errorf("config %s: %w", name, err)
-	}
-	if len(data) > 1<<20 {
-		return base, fmt.Errorf("config %s: larger than 1 MiB", name)
-	}
-	// A first pass checks the syntax (trailing data included) and records which keys are
-	// present, so that an absent force_adjacent keeps base's list while null is an error.
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(data, &present); err != nil {
-		return base, fmt.Errorf("config %s: %w", name, describeJSONError(data, err))
-	}
-	cfg := base
-	cfg.ForceAdjacent = nil
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return base, fmt.Errorf("config %s: %w", name, describeJSONError(data, err))
-	}
-	if _, ok := present["force_adjacent"]; !ok {
-		cfg.ForceAdjacent = append([]int{}, base.ForceAdjacent...)
-	}
-	if err := cfg.Validate(); err != nil {
-		return base, fmt.Errorf("config %s: %w", name, err)
-	}
-	return cfg, nil
-}
-
-// describeJSONError turns encoding/json's errors into ones that name the field and the line.
-func describeJSONError(data []byte, err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te) && te.Field == "":
-		return fmt.Errorf("line %d: expected a JSON object of config keys, got JSON %s", lineOf(data, te.Offset), te.Value)
-	case errors.As(err, &te):
-		return fmt.Errorf("line %d: field %q: expected %s, got JSON %s", lineOf(data, te.Offset), te.Field, kindName(te.Type.Kind().String()), te.Value)
-	case errors.As(err, &se):
-		return fmt.Errorf("line %d: invalid JSON: %v", lineOf(data, se.Offset), se)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown key %s (the keys are those of SPEC.md section 3)", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	return err
-}
-
-func kindName(k string) string {
-	switch k {
-	case "int", "int64", "uint64":
-		return "an integer"
-	case "float64":
-		return "a number"
-	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
-	case "slice", "array":
-		return "a list"
-	}
-	return k
-}
-
 func lineOf(data []byte, off int64) int {
 	if off > int64(len(data)) {
 		off = int64(len(data))
 	}
 	return 1 + bytes.Count(data[:off], []byte("\n"))
-}
-
-// LoadConfigFile reads a JSON config file over base (see DecodeConfig).
-func LoadConfigFile(path string, base Config) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return base, fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	return DecodeConfig(path, f, base)
 }

@@ -3,6 +3,7 @@ package compute
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -64,19 +65,72 @@ func TestDecodeConfig(t *testing.T) {
 		t.Errorf("DecodeConfig = %+v, want %+v", c, want)
 	}
 	for _, tc := range []struct{ in, want string }{
-		{`{"lr": "fast"}`, `config c.json: line 1: field "lr": expected a number, got JSON string`},
+		{`{"lr": "fast"}`, `config c.json: line 1: field "lr": expected a number, got JSON string "fast"`},
 		{"{\n  \"epochs\": 1.5\n}", `config c.json: line 2: field "epochs": expected an integer, got JSON number 1.5`},
-		{`{"learning_rate": 1}`, `config c.json: unknown key "learning_rate" (the keys are those of SPEC.md section 3)`},
+		{`{"learning_rate": 1}`, `config c.json: line 1: unknown key "learning_rate" (the keys are listed in docs/formats.md)`},
 		{`{"lr": 0.001,}`, `config c.json: line 1: invalid JSON: invalid character '}' looking for beginning of object key string`},
 		{`{"force_adjacent": [0, 99]}`, `config c.json: field "force_adjacent": expected distances in [0, vocab-1 = 63], got 99`},
 		{`{"optimizer": "adamw"}`, `config c.json: field "optimizer": expected "AdamW" or "Adam", got "adamw"`},
 		{`{} {}`, `config c.json: line 1: invalid JSON: invalid character '{' after top-level value`},
-		{`[1]`, `config c.json: line 1: expected a JSON object of config keys, got JSON array`},
-		{`{"model_seed": -1}`, `config c.json: line 1: field "model_seed": expected an integer, got JSON number -1`},
+		{`[1]`, `config c.json: line 1: expected a JSON object of config keys, got JSON list [1]`},
+		{`{"model_seed": -1}`, `config c.json: line 1: field "model_seed": expected an integer >= 0, got JSON number -1`},
+		// Keys are exact: Go's case-insensitive matching would take these.
+		{`{"Epochs": 10}`, `config c.json: line 1: unknown key "Epochs" (the keys are listed in docs/formats.md)`},
+		{`{"LR": 0.01}`, `config c.json: line 1: unknown key "LR" (the keys are listed in docs/formats.md)`},
+		{`{"FORCE_ADJACENT": [1]}`, `config c.json: line 1: unknown key "FORCE_ADJACENT" (the keys are listed in docs/formats.md)`},
+		// Lengths are exact, null and duplicates are refused.
+		{`{"betas": [0.9]}`, `config c.json: line 1: field "betas": expected a list of two numbers, got JSON list [0.9]`},
+		{`{"betas": [0.9, 0.98, 0.5]}`, `config c.json: line 1: field "betas": expected a list of two numbers, got JSON list [0.9, 0.98, 0.5]`},
+		{`{"epochs": null}`, `config c.json: line 1: field "epochs": expected an integer, got null`},
+		{`{"force_adjacent": null}`, `config c.json: line 1: field "force_adjacent": expected a list of integers, got null`},
+		{`null`, `config c.json: line 1: expected a JSON object of config keys, got JSON number null`},
+		{"{\"epochs\": 10,\n \"epochs\": 20}", `config c.json: line 2: key "epochs" given twice`},
 	} {
 		_, err := DecodeConfig("c.json", strings.NewReader(tc.in), DefaultConfig())
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("DecodeConfig(%q) error = %v,\nwant %s", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestNegativeZero checks that -0 is the same run as 0: the same config and cache key.
+func TestNegativeZero(t *testing.T) {
+	zero, err := DecodeConfig("a.json", strings.NewReader(`{"weight_decay": 0, "betas": [0, 0.98]}`), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg, err := DecodeConfig("b.json", strings.NewReader(`{"weight_decay": -0, "betas": [-0.0, 0.98]}`), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zero.Key(nil) != neg.Key(nil) || string(zero.MarshalIndent()) != string(neg.MarshalIndent()) {
+		t.Errorf("-0 gives another run: %s against %s", neg.MarshalIndent(), zero.MarshalIndent())
+	}
+	flagged := DefaultConfig()
+	if err := LookupConfigKey("weight_decay").SetFlag(&flagged, "-0"); err != nil {
+		t.Fatal(err)
+	}
+	flagged.Betas[0] = 0
+	if flagged.Key(nil) != zero.Key(nil) {
+		t.Error("-weight-decay -0 gives another run than 0")
+	}
+}
+
+// TestConfigKeysCoverConfig checks that the key table names every field of Config, once, with
+// its JSON tag, so that a new field cannot be forgotten by the decoder or the flags.
+func TestConfigKeysCoverConfig(t *testing.T) {
+	typ := reflect.TypeOf(Config{})
+	if typ.NumField() != len(ConfigKeys) {
+		t.Fatalf("Config has %d fields, ConfigKeys %d rows", typ.NumField(), len(ConfigKeys))
+	}
+	for i := range typ.NumField() {
+		tag := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
+		if ConfigKeys[i].Key != tag {
+			t.Errorf("ConfigKeys[%d] is %q, Config's field %d has the JSON key %q", i, ConfigKeys[i].Key, i, tag)
+		}
+		var c Config
+		if got := reflect.ValueOf(ConfigKeys[i].field(&c)).Pointer(); got != reflect.ValueOf(&c).Elem().Field(i).Addr().Pointer() {
+			t.Errorf("ConfigKeys[%d] (%s) points at another field than %s", i, tag, typ.Field(i).Name)
 		}
 	}
 }

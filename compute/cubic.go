@@ -7,8 +7,8 @@ import (
 
 // The cubic proof of Gross et al. 2024, "Compact Proofs of Model Performance via Mechanistic
 // Interpretability" (gbmi/exp_max_of_n/verification/cubic.py), specialised to the EOS query: a
-// Go port of cubic_bound_eos in reference/eos_bounds_reference.py, step for step and with the
-// same names, for any vocab V, d_model and d_head, and n = 2 data positions.
+// Go port of its EOS-query case, step for step and with the same names, for any vocab V,
+// d_model and d_head, and n = 2 data positions; docs/math.md, "The cubic bound", explains it.
 //
 // For each largest token m it pessimises, per output logit, over everything the proof does not
 // fix: the positional contribution of the values (worst position), the direct path's other

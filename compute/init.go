@@ -8,7 +8,7 @@ import (
 )
 
 // InitParams returns the seeded initial weights of c, drawn exactly as PyTorch (x86, AVX2) and
-// TransformerLens 1.12.1 draw them (SEMANTICS.md section 2): torch.manual_seed(model_seed), then
+// TransformerLens 1.12.1 draw them (docs/math.md, "Initial weights"): torch.manual_seed(model_seed), then
 // normal_(0, 0.8/sqrt(d_model)) for each weight in Dims.Tensors order. Biases start at zero.
 func InitParams(c Config) (*Params, error) {
 	m := DimsOf(c)

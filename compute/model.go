@@ -3,7 +3,7 @@ package compute
 import "math"
 
 // The model: TransformerLens 1.12.1's attention-only transformer with one layer and one head
-// and no normalization (SEMANTICS.md section 1), evaluated at the last position only.
+// and no normalization (docs/math.md, "The model"), evaluated at the last position only.
 //
 // Inputs are (t_0, ..., t_{n-1}, EOS) and only position n (the EOS query) feeds the loss, the
 // accuracy and every analysis. Its query is the same for every input, and every key, value and
@@ -187,7 +187,7 @@ func Argmax(x []float64) int {
 }
 
 // logSoftmaxAt returns log_softmax(x)[y], given im = argmax x. With log1p it uses gbmi's form
-// (SEMANTICS.md section 4): t = x - x[im], e = exp(t) with e[im] = 0,
+// (docs/math.md, "Loss and accuracy"): t = x - x[im], e = exp(t) with e[im] = 0,
 // log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). If probs is not nil it also sets
 // probs = scale·(softmax(x) - onehot(y)), the gradient of scale·(-log_softmax(x)[y]).
 func logSoftmaxAt(x []float64, y, im int, log1p bool, probs []float64, scale float64) float64 {

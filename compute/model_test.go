@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
-	"os"
+	"maxgrok/internal/testref"
 	"testing"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 // fullSequenceLogits runs the model as TransformerLens does, every position in full (SEMANTICS.md
@@ -110,11 +110,12 @@ func TestForwardMatchesNaive(t *testing.T) {
 	}
 }
 
-// readFixture opens a test fixture from testdata, or from ../shared when it is not copied
-// there; ok is false when neither exists.
+// readFixture opens a test fixture from testdata, or from the shared reference data (a path
+// relative to it) when it is not copied there; ok is false when neither exists.
 func readFixture(t *testing.T, local, shared string) (*safetensors.File, bool) {
 	t.Helper()
-	for _, path := range []string{local, shared} {
+	sharedPath, _ := testref.Find(shared)
+	for _, path := range []string{local, sharedPath} {
 		if path == "" {
 			continue
 		}
@@ -138,15 +139,15 @@ func TestLogitsMatchReference(t *testing.T) {
 	for _, epoch := range []int{0, 1500, 3000} {
 		t.Run(fmt.Sprint("epoch", epoch), func(t *testing.T) {
 			name := fmt.Sprintf("logits-epoch-%05d.safetensors", epoch)
-			f, ok := readFixture(t, "testdata/ref_"+name, "../../shared/reference/default/"+name)
+			f, ok := readFixture(t, "testdata/ref_"+name, "reference/default/"+name)
 			if !ok {
-				t.Skipf("fixture %s is in neither testdata/ nor ../shared/reference/default (run from a checkout beside shared/)", name)
+				t.Skipf("fixture %s is in neither testdata/ nor shared/reference/default beside the repository", name)
 			}
 			ref, shape, err := f.Float64s("logits")
 			if err != nil || len(shape) != 2 || shape[0] != 4096 || shape[1] != 64 {
 				t.Fatalf("reference logits: shape %v, %v", shape, err)
 			}
-			p, _, err := ReadCheckpoint(fmt.Sprintf("testdata/ref_epoch-%05d.safetensors", epoch), m)
+			p, _, err := readCheckpoint(fmt.Sprintf("testdata/ref_epoch-%05d.safetensors", epoch), m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,12 +300,7 @@ func TestOptimizerFrozenBiases(t *testing.T) {
 // the rounding differences exponentially (~1e-11 by epoch 230, 1e-10 at 500, 1e-4 by 700),
 // which is why a grokking epoch can only be compared within tens of epochs.
 func TestMatchesPyTorchFloat64(t *testing.T) {
-	f, err := os.Open("testdata/torchrun_f64_default_metrics_0-300.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ref, err := ParseMetrics("torch f64", f)
+	ref, err := readMetricsCSV("testdata/torchrun_f64_default_metrics_0-300.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

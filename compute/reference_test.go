@@ -163,7 +163,7 @@ func trainRefCurve(t testing.TB, c Config, rel float64, seed uint64) refCurve {
 
 func readTorchRun(t testing.TB, r torchRun) refCurve {
 	t.Helper()
-	rows, err := ReadMetricsFile("testdata/" + r.file)
+	rows, err := readMetricsCSV("testdata/" + r.file)
 	if err != nil {
 		t.Fatal(err)
 	}

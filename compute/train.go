@@ -54,7 +54,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	return loss * inv, float64(correct) * inv
 }
 
-// Optimizer is PyTorch's AdamW or Adam (SEMANTICS.md section 4) over a Params layout.
+// Optimizer is PyTorch's AdamW or Adam (docs/math.md, "Optimizer") over a Params layout.
 type Optimizer struct {
 	M, V *Params // first and second moments
 	Step int     // steps taken

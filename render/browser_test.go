@@ -15,6 +15,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"maxgrok/internal/testref"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -536,7 +537,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := slidingRun(16, 2000, 50)
-	if _, err := os.Stat(payloadSharedRun); err == nil && os.Getenv("MAXGROK_SCREENSHOTS") != "" {
+	if _, ok := testref.Find("reference/default/run"); ok && os.Getenv("MAXGROK_SCREENSHOTS") != "" {
 		r = payloadRefRun(t)
 	}
 	dir := t.TempDir()

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"maxgrok/internal/testref"
+	"maxgrok/runstore"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,10 +21,6 @@ import (
 	"maxgrok/compute"
 )
 
-var figUpdate = flag.Bool("update", false, "rewrite the golden files of testdata/")
-
-const figReferenceRun = "/work/shared/reference/default/run"
-
 var (
 	figRefOnce sync.Once
 	figRefRun  *compute.Run
@@ -33,11 +30,9 @@ var (
 // figReference returns the reference run, analysed, or skips the test when it is absent.
 func figReference(tb testing.TB) *compute.Run {
 	tb.Helper()
-	if _, err := os.Stat(figReferenceRun); err != nil {
-		tb.Skipf("reference run not available: %v", err)
-	}
+	dir := testref.Shared(tb, "reference/default/run")
 	figRefOnce.Do(func() {
-		figRefRun, figRefErr = compute.LoadRun(figReferenceRun)
+		figRefRun, figRefErr = runstore.LoadRun(dir)
 		if figRefErr == nil {
 			figRefRun.Analyses = compute.AnalyzeAll(figRefRun.Checkpoints, figRefRun.Epochs, figRefRun.Config, 2)
 		}
@@ -482,7 +477,7 @@ func TestGolden(t *testing.T) {
 			}
 		}
 		path := filepath.Join("testdata", "fig_"+name+".golden")
-		if *figUpdate {
+		if testref.Update() {
 			if err := os.MkdirAll("testdata", 0o755); err != nil {
 				t.Fatal(err)
 			}

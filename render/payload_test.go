@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"maxgrok/internal/testref"
+	"maxgrok/runstore"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,9 +25,6 @@ import (
 
 	"maxgrok/compute"
 )
-
-// payloadSharedRun is the reference run of ../shared, from the project root.
-var payloadSharedRun = filepath.Join("..", "..", "shared", "reference", "default", "run")
 
 // slidingRun returns a run of vocab V with checkpoints every `every` epochs up to last,
 // whose analyses are smooth made-up functions of the epoch (no training), so that every series
@@ -92,11 +91,9 @@ var payloadRefOnce struct {
 // payloadRefRun loads and analyses the reference run of ../shared (about a second), or skips.
 func payloadRefRun(t testing.TB) *compute.Run {
 	t.Helper()
-	if _, err := os.Stat(payloadSharedRun); err != nil {
-		t.Skipf("reference run %s not found (../shared is absent in a plain clone): %v", payloadSharedRun, err)
-	}
+	dir := testref.Shared(t, "reference/default/run")
 	payloadRefOnce.Do(func() {
-		r, err := compute.LoadRun(payloadSharedRun)
+		r, err := runstore.LoadRun(dir)
 		if err == nil {
 			r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, 0)
 		}

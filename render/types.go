@@ -1,4 +1,4 @@
-// Package render turns a run and its analyses into the static site of SPEC.md section 5:
+// Package render turns a run and its analyses into the static site of docs/formats.md ("The site"):
 // figures drawn with gonum/plot (SVG, and PDF on request), the compressed payload the epoch
 // slider reads, the explanations rendered from Markdown, and the page that holds them. It does
 // not train or analyse: everything it shows comes precomputed from package compute.

@@ -6,7 +6,7 @@ import "math"
 // (Cephes single-precision polynomials by Julien Pommier, AVX port by Giovanni
 // Garberoglio). Every step is float32. PyTorch's x86 builds compile these
 // intrinsics with FMA contraction, so some mul/add pairs are fused: fma32 marks
-// exactly the pairs that /work/shared/reference/torch_rng_reference.py fuses
+// exactly the pairs that torch 1.13's x86 build fuses
 // (checked bit-for-bit against torch); every other product is rounded on its
 // own with an explicit float32() so that Go does not fuse it either.
 

@@ -1,8 +1,8 @@
 // Package torchrng reproduces, bit for bit, the float32 values that PyTorch's
 // CPU generator gives after torch.manual_seed(seed) followed by
 // tensor.normal_(0, std) on contiguous float32 tensors, as used to initialise
-// the TransformerLens weights (/work/shared/reference/SEMANTICS.md section 2;
-// torch_rng_reference.py beside it is the executable model this port follows).
+// the TransformerLens weights (docs/math.md, "Initial weights", describes the
+// draws; the tests check this port against torch 1.13 itself).
 //
 // It mirrors these PyTorch sources (checked against torch 1.13):
 // at::mt19937 (ATen/core/MT19937RNGEngine.h), CPUGeneratorImpl::random and

@@ -139,7 +139,7 @@ func (g *MT19937) normalDouble(std float64) float64 {
 // draws Normal(size, std) for each size in order, as TransformerLens 1.12.1
 // initialises its weights: for the max-of-2 model the sizes are W_E (V+1)*d,
 // W_pos 3*d, W_Q, W_K, W_V, W_O d*h each, W_U d*V, and std is
-// float32(0.8/sqrt(d)) (SEMANTICS.md section 2). A size under 16 takes
+// float32(0.8/sqrt(d)) (docs/math.md, "Initial weights"). A size under 16 takes
 // torch's double path with float64(std), not the Python double 0.8/sqrt(d);
 // see Normal.
 func TransformerLensInit(seed uint64, sizes []int, std float32) ([][]float32, error) {

@@ -3,16 +3,14 @@ package mathml
 import (
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maxgrok/internal/testref"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "update golden files")
 
 // goldenTests lists one case per supported construct. Each is converted
 // inline and in display mode and compared with testdata/NAME.golden.
@@ -122,7 +120,7 @@ func indentXML(s string) string {
 // first differing line, or rewrites the file with -update.
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
+	if testref.Update() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

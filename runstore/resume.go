@@ -1,4 +1,4 @@
-package compute
+package runstore
 
 import (
 	"bytes"
@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/compute"
+	"maxgrok/safetensors"
 )
 
 // ResumeFile is the file in a run folder that lets an interrupted training continue: the
@@ -18,9 +19,9 @@ const ResumeFile = "resume.safetensors"
 // resumeState is the training state at a checkpoint epoch.
 type resumeState struct {
 	Epoch   int
-	Params  *Params
-	Opt     *Optimizer
-	Metrics []EpochMetrics // epochs 0..Epoch-1
+	Params  *compute.Params
+	Opt     *compute.Optimizer
+	Metrics []compute.EpochMetrics // epochs 0..Epoch-1
 }
 
 // encode writes the state as safetensors (F64, exact).
@@ -44,7 +45,7 @@ func (s *resumeState) encode() ([]byte, error) {
 
 // readResume reads a resume file for sizes m. Any problem makes it unusable (the caller then
 // trains from the start), so errors only explain why.
-func readResume(path string, m Dims) (*resumeState, error) {
+func readResume(path string, m compute.Dims) (*resumeState, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func readResume(path string, m Dims) (*resumeState, error) {
 	if err1 != nil || err2 != nil || epoch < 0 || step < 0 {
 		return nil, fmt.Errorf("resume %s: bad epoch or step in __metadata__", path)
 	}
-	s := &resumeState{Epoch: epoch, Params: NewParams(m), Opt: &Optimizer{M: NewParams(m), V: NewParams(m), Step: step}}
+	s := &resumeState{Epoch: epoch, Params: compute.NewParams(m), Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m), Step: step}}
 	for _, t := range []struct {
 		name string
 		dst  []float64
@@ -74,18 +75,18 @@ func readResume(path string, m Dims) (*resumeState, error) {
 		return nil, fmt.Errorf("resume %s: expected %d training metrics", path, epoch)
 	}
 	for i := range loss {
-		s.Metrics = append(s.Metrics, EpochMetrics{Epoch: i, TrainLoss: loss[i], TrainAcc: acc[i]})
+		s.Metrics = append(s.Metrics, compute.EpochMetrics{Epoch: i, TrainLoss: loss[i], TrainAcc: acc[i]})
 	}
 	return s, nil
 }
 
 // ResumeEpoch returns the epoch a TrainRun of c in dir would resume from, or 0.
-func ResumeEpoch(dir string, c Config) int {
+func ResumeEpoch(dir string, c compute.Config) int {
 	old, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if err != nil || !bytes.Equal(old, c.MarshalIndent()) {
 		return 0
 	}
-	s, err := readResume(filepath.Join(dir, ResumeFile), DimsOf(c))
+	s, err := readResume(filepath.Join(dir, ResumeFile), compute.DimsOf(c))
 	if err != nil {
 		return 0
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 // FuzzRead checks, for any input, that Read does not panic; that a failure

@@ -6,7 +6,7 @@ import (
 	"log"
 	"os"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 func Example() {

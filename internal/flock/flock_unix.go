@@ -1,6 +1,6 @@
 //go:build unix
 
-package compute
+package flock
 
 import (
 	"fmt"
@@ -17,6 +17,29 @@ func Lock(path string) (unlock func(), err error) {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// LockDir takes an exclusive advisory lock on the existing folder path itself, so that nothing
+// is created for the lock; it waits while another process holds it.
+func LockDir(path string) (unlock func(), err error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}

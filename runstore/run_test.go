@@ -1,9 +1,10 @@
-package compute
+package runstore
 
 import (
 	"context"
 	"errors"
-	"os"
+	"maxgrok/compute"
+	"maxgrok/internal/testref"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,8 +14,8 @@ import (
 )
 
 // quickRunConfig is a quick run: 12 tokens, 400 epochs.
-func quickRunConfig() Config {
-	c := DefaultConfig()
+func quickRunConfig() compute.Config {
+	c := compute.DefaultConfig()
 	c.Vocab, c.DModel, c.DHead = 12, 8, 8
 	c.ForceAdjacent = []int{0, 1, 3}
 	c.TrainingRatio = 0.4
@@ -45,7 +46,7 @@ func sameTree(t *testing.T, a, b map[string][]byte) {
 // run's.
 func TestResumeIsIdentical(t *testing.T) {
 	c := quickRunConfig()
-	init, err := InitParams(c)
+	init, err := compute.InitParams(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestResumeIsIdentical(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 		}
-		if Complete(parts) {
+		if Complete(parts, c) {
 			t.Fatal("an interrupted run is marked complete")
 		}
 		if e := ResumeEpoch(parts, c); e != stop/10*10 {
@@ -86,22 +87,22 @@ func TestResumeIsIdentical(t *testing.T) {
 func TestDivergence(t *testing.T) {
 	c := quickRunConfig()
 	c.LR, c.WeightDecay = 1e300, 0
-	init, _ := InitParams(c)
+	init, _ := compute.InitParams(c)
 	dir := t.TempDir()
 	_, err := TrainRun(context.Background(), c, init, dir, nil)
-	var de *DivergenceError
+	var de *compute.DivergenceError
 	if !errors.As(err, &de) {
 		t.Fatalf("err = %v, want a DivergenceError", err)
 	}
 	if !strings.Contains(err.Error(), "training diverged at epoch") || !strings.Contains(err.Error(), "lr 1e+300 is likely too large") {
 		t.Errorf("message %q does not give the epoch and the likely cause", err)
 	}
-	if Complete(dir) {
+	if Complete(dir, c) {
 		t.Error("a diverged run is marked complete")
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, CheckpointsDir, "*.safetensors"))
 	for _, name := range names {
-		if _, _, err := ReadCheckpoint(name, DimsOf(c)); err != nil {
+		if _, _, err := ReadCheckpoint(name, compute.DimsOf(c)); err != nil {
 			t.Errorf("checkpoint written during divergence: %v", err)
 		}
 	}
@@ -111,7 +112,7 @@ func TestDivergence(t *testing.T) {
 func TestDeterministicAcrossProcs(t *testing.T) {
 	c := quickRunConfig()
 	c.Epochs = 150
-	init, _ := InitParams(c)
+	init, _ := compute.InitParams(c)
 	var trees []map[string][]byte
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, procs := range []int{1, 2, 4} {
@@ -128,10 +129,7 @@ func TestDeterministicAcrossProcs(t *testing.T) {
 
 // TestLoadRunReference loads the PyTorch reference run folder as is.
 func TestLoadRunReference(t *testing.T) {
-	dir := "../../shared/reference/default/run"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/reference/default/run is absent (run from a checkout beside shared/)")
-	}
+	dir := testref.Shared(t, "reference/default/run")
 	r, err := LoadRun(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package compute
+package runstore
 
 import (
 	"bufio"
@@ -6,28 +6,20 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
+	"maxgrok/compute"
+	"maxgrok/internal/inputfile"
 	"strconv"
 	"strings"
 )
-
-// MetricRow is one line of metrics.csv: the loss and accuracy of the weights of one epoch on
-// the training set, and on the test set at checkpoint epochs (HasTest).
-type MetricRow struct {
-	Epoch               int
-	TrainLoss, TrainAcc float64
-	TestLoss, TestAcc   float64
-	HasTest             bool
-}
 
 const metricsHeader = "epoch,train_loss,train_acc,test_loss,test_acc"
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// MarshalMetrics returns metrics.csv (SPEC.md section 4): a header, then one row per epoch;
+// MarshalMetrics returns metrics.csv (docs/formats.md, "The run folder"): a header, then one row per epoch;
 // the test columns are empty where there is no test evaluation. Numbers are written in the
 // shortest form that reads back exactly.
-func MarshalMetrics(rows []MetricRow) []byte {
+func MarshalMetrics(rows []compute.MetricRow) []byte {
 	var b bytes.Buffer
 	b.WriteString(metricsHeader + "\n")
 	for _, r := range rows {
@@ -50,13 +42,14 @@ func MarshalMetrics(rows []MetricRow) []byte {
 }
 
 // ParseMetrics reads metrics.csv: the exact header, then rows for consecutive epochs from 0,
-// finite train values, and test values either both empty or both finite. name is used in
+// finite train values, and test values either both empty or both finite; losses at least 0
+// and accuracies from 0 to 1. name is used in
 // errors, which give the line and the column.
-func ParseMetrics(name string, r io.Reader) ([]MetricRow, error) {
-	sc := bufio.NewScanner(io.LimitReader(r, 1<<30))
+func ParseMetrics(name string, r io.Reader) ([]compute.MetricRow, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, MaxMetricsBytes))
 	sc.Buffer(make([]byte, 0, 4096), 4096)
 	line := 0
-	var rows []MetricRow
+	var rows []compute.MetricRow
 	cols := strings.Split(metricsHeader, ",")
 	for sc.Scan() {
 		line++
@@ -78,7 +71,7 @@ func ParseMetrics(name string, r io.Reader) ([]MetricRow, error) {
 		if err != nil || epoch != len(rows) {
 			return nil, fmt.Errorf("metrics %s: line %d: column epoch: %q, expected %d (one row per epoch from 0)", name, line, f[0], len(rows))
 		}
-		row := MetricRow{Epoch: epoch}
+		row := compute.MetricRow{Epoch: epoch}
 		vals := []*float64{nil, &row.TrainLoss, &row.TrainAcc, &row.TestLoss, &row.TestAcc}
 		for i := 1; i < 5; i++ {
 			if f[i] == "" && i >= 3 {
@@ -87,6 +80,13 @@ func ParseMetrics(name string, r io.Reader) ([]MetricRow, error) {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("metrics %s: line %d: column %s: %q, expected a finite number", name, line, cols[i], f[i])
+			}
+			if acc := i%2 == 0; v < 0 || acc && v > 1 {
+				what := "a loss, at least 0"
+				if acc {
+					what = "an accuracy, from 0 to 1"
+				}
+				return nil, fmt.Errorf("metrics %s: line %d: column %s: %s, expected %s", name, line, cols[i], f[i], what)
 			}
 			*vals[i] = v
 		}
@@ -106,8 +106,8 @@ func ParseMetrics(name string, r io.Reader) ([]MetricRow, error) {
 }
 
 // ReadMetricsFile reads and parses a metrics.csv file.
-func ReadMetricsFile(path string) ([]MetricRow, error) {
-	f, err := os.Open(path)
+func ReadMetricsFile(path string) ([]compute.MetricRow, error) {
+	f, _, err := inputfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

@@ -1,9 +1,11 @@
-package compute
+package runstore
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"maxgrok/compute"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 // exportNames are the tensors of data/analyses.safetensors (SPEC.md section 5), sorted.
@@ -21,46 +23,81 @@ var exportNames = []string{
 	"train_loss",
 }
 
-// designedRun returns analyses of count noisy hand-designed models of vocab V at epochs
-// 0, 10, 20, ...
-func designedRun(t testing.TB, V, count int) ([]*Analysis, Config) {
+// noisyParams returns the seeded initial weights of a small config of vocab V, each weight
+// plus N(0, noise²).
+func noisyParams(rng *rand.Rand, V int, noise float64) (*compute.Params, compute.Config) {
+	c := compute.DefaultConfig()
+	c.Vocab, c.DModel, c.DHead = V, 8, 8
+	c.ForceAdjacent = []int{0, 1}
+	c.TrainingRatio = 0.3
+	p, err := compute.InitParams(c)
+	if err != nil {
+		panic(err)
+	}
+	for i := range p.Data[:p.NumWeights()] {
+		p.Data[i] += noise * rng.NormFloat64()
+	}
+	return p, c
+}
+
+// writeAnalyses writes EncodeAnalyses's file to path.
+func writeAnalyses(path string, as []*compute.Analysis, dims compute.Dims) error {
+	b, err := EncodeAnalyses(as, dims)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// refCheckpoint reads the reference checkpoint of an epoch from compute's testdata.
+func refCheckpoint(t testing.TB, epoch int) *compute.Params {
+	t.Helper()
+	p, _, err := ReadCheckpoint(fmt.Sprintf("../compute/testdata/ref_epoch-%05d.safetensors", epoch), compute.DimsOf(compute.DefaultConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// designedRun returns analyses of count noisy models of vocab V at epochs 0, 10, 20, ...
+func designedRun(t testing.TB, V, count int) ([]*compute.Analysis, compute.Config) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(11, uint64(V)))
-	var ckpts []*Params
+	var ckpts []*compute.Params
 	var epochs []int
-	var c Config
+	var c compute.Config
 	for i := range count {
-		var p *Params
-		p, c = designedParams(rng, V, 0.1*float64(i))
+		var p *compute.Params
+		p, c = noisyParams(rng, V, 0.1*float64(i))
 		ckpts = append(ckpts, p)
 		epochs = append(epochs, 10*i)
 	}
-	return AnalyzeAll(ckpts, epochs, c, 2), c
+	return compute.AnalyzeAll(ckpts, epochs, c, 2), c
 }
 
 // TestWriteAnalysesRoundTrip writes analyses and reads them back: exactly the tensors of the
 // contract, with their dtypes and shapes, holding the values rounded to float32.
 func TestWriteAnalysesRoundTrip(t *testing.T) {
-	c := DefaultConfig()
-	var ref []*Analysis
+	c := compute.DefaultConfig()
+	var ref []*compute.Analysis
 	for _, epoch := range []int{0, 1500, 3000} {
-		a := Analyze(refCheckpoint(t, epoch), c, TrainMask(c))
+		a := compute.Analyze(refCheckpoint(t, epoch), c, compute.TrainMask(c))
 		a.Epoch = epoch
 		ref = append(ref, a)
 	}
 	small, cs := designedRun(t, 8, 4)
 	for _, tc := range []struct {
 		name string
-		as   []*Analysis
-		dims Dims
+		as   []*compute.Analysis
+		dims compute.Dims
 	}{
-		{"reference", ref, DimsOf(c)},
-		{"designed", small, DimsOf(cs)},
+		{"reference", ref, compute.DimsOf(c)},
+		{"designed", small, compute.DimsOf(cs)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			V, n, T := tc.dims.V, tc.dims.N, len(tc.as)
 			path := filepath.Join(t.TempDir(), "analyses.safetensors")
-			if err := WriteAnalyses(path, tc.as, tc.dims); err != nil {
+			if err := writeAnalyses(path, tc.as, tc.dims); err != nil {
 				t.Fatal(err)
 			}
 			f, err := safetensors.ReadFile(path)
@@ -89,23 +126,23 @@ func TestWriteAnalysesRoundTrip(t *testing.T) {
 			for _, want := range []struct {
 				name  string
 				shape []int
-				get   func(a *Analysis) []float64
+				get   func(a *compute.Analysis) []float64
 			}{
-				{"qk", []int{T, V}, func(a *Analysis) []float64 { return a.QK }},
-				{"ov", []int{T, V, V}, func(a *Analysis) []float64 { return a.OV }},
-				{"ov_centered", []int{T, V, V}, func(a *Analysis) []float64 { return a.OVCentered }},
-				{"pos_qk", []int{T, n}, func(a *Analysis) []float64 { return a.PosQK }},
-				{"eos_direct", []int{T, V}, func(a *Analysis) []float64 { return a.EOSDirect }},
-				{"eos_ov", []int{T, V}, func(a *Analysis) []float64 { return a.EOSOV }},
-				{"pos_ov", []int{T, n, V}, func(a *Analysis) []float64 { return a.PosOV }},
-				{"margin", []int{T, V, V}, func(a *Analysis) []float64 { return a.Margin }},
-				{"l2_norm", []int{T}, func(a *Analysis) []float64 { return []float64{a.L2Norm} }},
-				{"brute_force_acc", []int{T}, func(a *Analysis) []float64 { return []float64{a.BruteForceAcc} }},
-				{"cubic_bound", []int{T}, func(a *Analysis) []float64 { return []float64{a.CubicBound} }},
-				{"train_loss", []int{T}, func(a *Analysis) []float64 { return []float64{a.TrainLoss} }},
-				{"train_acc", []int{T}, func(a *Analysis) []float64 { return []float64{a.TrainAcc} }},
-				{"test_loss", []int{T}, func(a *Analysis) []float64 { return []float64{a.TestLoss} }},
-				{"test_acc", []int{T}, func(a *Analysis) []float64 { return []float64{a.TestAcc} }},
+				{"qk", []int{T, V}, func(a *compute.Analysis) []float64 { return a.QK }},
+				{"ov", []int{T, V, V}, func(a *compute.Analysis) []float64 { return a.OV }},
+				{"ov_centered", []int{T, V, V}, func(a *compute.Analysis) []float64 { return a.OVCentered }},
+				{"pos_qk", []int{T, n}, func(a *compute.Analysis) []float64 { return a.PosQK }},
+				{"eos_direct", []int{T, V}, func(a *compute.Analysis) []float64 { return a.EOSDirect }},
+				{"eos_ov", []int{T, V}, func(a *compute.Analysis) []float64 { return a.EOSOV }},
+				{"pos_ov", []int{T, n, V}, func(a *compute.Analysis) []float64 { return a.PosOV }},
+				{"margin", []int{T, V, V}, func(a *compute.Analysis) []float64 { return a.Margin }},
+				{"l2_norm", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.L2Norm} }},
+				{"brute_force_acc", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.BruteForceAcc} }},
+				{"cubic_bound", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.CubicBound} }},
+				{"train_loss", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.TrainLoss} }},
+				{"train_acc", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.TrainAcc} }},
+				{"test_loss", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.TestLoss} }},
+				{"test_acc", []int{T}, func(a *compute.Analysis) []float64 { return []float64{a.TestAcc} }},
 			} {
 				info, _ := f.Info(want.name)
 				got, shape, err := f.Float64s(want.name)
@@ -140,23 +177,23 @@ func TestWriteAnalysesRoundTrip(t *testing.T) {
 func TestWriteAnalysesRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		spoil   func(a *Analysis)
+		spoil   func(a *compute.Analysis)
 		tensor  string
 		message string
 	}{
-		{"nan margin", func(a *Analysis) { a.Margin[5] = math.NaN() }, `"margin"`, "NaN"},
-		{"inf qk", func(a *Analysis) { a.QK[0] = math.Inf(1) }, `"qk"`, "+Inf"},
-		{"-inf test loss", func(a *Analysis) { a.TestLoss = math.Inf(-1) }, `"test_loss"`, "-Inf"},
-		{"nan cubic bound", func(a *Analysis) { a.CubicBound = math.NaN() }, `"cubic_bound"`, "NaN"},
-		{"beyond float32", func(a *Analysis) { a.PosOV[3] = 1e39 }, `"pos_ov"`, "float32"},
-		{"short ov", func(a *Analysis) { a.OV = a.OV[:10] }, `"ov"`, "10 values"},
+		{"nan margin", func(a *compute.Analysis) { a.Margin[5] = math.NaN() }, `"margin"`, "NaN"},
+		{"inf qk", func(a *compute.Analysis) { a.QK[0] = math.Inf(1) }, `"qk"`, "+Inf"},
+		{"-inf test loss", func(a *compute.Analysis) { a.TestLoss = math.Inf(-1) }, `"test_loss"`, "-Inf"},
+		{"nan cubic bound", func(a *compute.Analysis) { a.CubicBound = math.NaN() }, `"cubic_bound"`, "NaN"},
+		{"beyond float32", func(a *compute.Analysis) { a.PosOV[3] = 1e39 }, `"pos_ov"`, "float32"},
+		{"short ov", func(a *compute.Analysis) { a.OV = a.OV[:10] }, `"ov"`, "10 values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			as, c := designedRun(t, 8, 3)
 			tc.spoil(as[2])
 			dir := t.TempDir()
 			path := filepath.Join(dir, "analyses.safetensors")
-			err := WriteAnalyses(path, as, DimsOf(c))
+			err := writeAnalyses(path, as, compute.DimsOf(c))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -173,7 +210,7 @@ func TestWriteAnalysesRefuses(t *testing.T) {
 			if err := os.WriteFile(path, old, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if WriteAnalyses(path, as, DimsOf(c)) == nil {
+			if writeAnalyses(path, as, compute.DimsOf(c)) == nil {
 				t.Fatal("no error the second time")
 			}
 			if b, _ := os.ReadFile(path); !bytes.Equal(b, old) {
@@ -194,20 +231,18 @@ func TestEstimateExportBytes(t *testing.T) {
 		{130, 1, 1},    // T = 2, wide shapes
 		{16, 9999, 10}, // T = 1001: offsets with more digits
 	} {
-		c := smallConfig(tc.vocab, 4, 4)
+		c := compute.DefaultConfig()
+		c.Vocab, c.DModel, c.DHead, c.ForceAdjacent = tc.vocab, 4, 4, []int{0}
 		c.Epochs, c.CheckpointEvery = tc.epochs, tc.every
-		m := DimsOf(c)
-		V, n := m.V, m.N
-		var as []*Analysis
+		m := compute.DimsOf(c)
+		var as []*compute.Analysis
 		for _, e := range c.CheckpointEpochs() {
-			as = append(as, &Analysis{
-				Epoch: e, QK: make([]float64, V), OV: make([]float64, V*V), OVCentered: make([]float64, V*V),
-				PosQK: make([]float64, n), EOSDirect: make([]float64, V), EOSOV: make([]float64, V),
-				PosOV: make([]float64, n*V), Margin: make([]float64, V*V),
-			})
+			a := compute.NewAnalysis(m)
+			a.Epoch = e
+			as = append(as, a)
 		}
 		path := filepath.Join(t.TempDir(), "analyses.safetensors")
-		if err := WriteAnalyses(path, as, m); err != nil {
+		if err := writeAnalyses(path, as, m); err != nil {
 			t.Fatal(err)
 		}
 		st, err := os.Stat(path)
@@ -222,7 +257,7 @@ func TestEstimateExportBytes(t *testing.T) {
 	// margin) + 5·64 (qk, eos_direct, eos_ov, pos_ov) + 2 (pos_qk) + 7 (scalars) float32
 	// values (about 15 MB), and a header of less than 4 KB.
 	data := int64(301 * (8 + 4*(3*64*64+5*64+2+7)))
-	if got := EstimateExportBytes(DefaultConfig()); got <= data || got > data+4096 {
+	if got := EstimateExportBytes(compute.DefaultConfig()); got <= data || got > data+4096 {
 		t.Errorf("default config: estimate %d bytes, want %d plus a header", got, data)
 	}
 }
@@ -230,19 +265,19 @@ func TestEstimateExportBytes(t *testing.T) {
 // TestWriteAnalysesWorkers checks that the file does not depend on the number of workers.
 func TestWriteAnalysesWorkers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	var ckpts []*Params
+	var ckpts []*compute.Params
 	var epochs []int
-	var c Config
+	var c compute.Config
 	for i := range 5 {
-		var p *Params
-		p, c = designedParams(rng, 16, 0.05*float64(i))
+		var p *compute.Params
+		p, c = noisyParams(rng, 16, 0.05*float64(i))
 		ckpts, epochs = append(ckpts, p), append(epochs, 10*i)
 	}
 	dir := t.TempDir()
 	var files [][]byte
 	for _, workers := range []int{1, 2, 5} {
 		path := filepath.Join(dir, "analyses.safetensors")
-		if err := WriteAnalyses(path, AnalyzeAll(ckpts, epochs, c, workers), DimsOf(c)); err != nil {
+		if err := writeAnalyses(path, compute.AnalyzeAll(ckpts, epochs, c, workers), compute.DimsOf(c)); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(path)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"maxgrok/internal/testref"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"maxgrok/compute/safetensors"
+	"maxgrok/safetensors"
 )
 
 // file builds a safetensors file from a header (not padded) and a buffer.
@@ -591,10 +592,7 @@ func TestReadCheckpoint(t *testing.T) {
 }
 
 func TestReadReferenceFiles(t *testing.T) {
-	const dir = "/work/shared/reference/default"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("reference files not available:", err)
-	}
+	dir := testref.Shared(t, "reference/default")
 	f, err := safetensors.ReadFile(filepath.Join(dir, "logits-epoch-00000.safetensors"))
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,12 @@ func (f *File) tensorData(name string) (TensorInfo, []byte, error) {
 	return t, f.data[t.Begin:t.End], nil
 }
 
+// Shape returns a copy of the shape of the tensor called name, and whether there is one.
+func (f *File) Shape(name string) ([]int, bool) {
+	t, ok := f.Info(name)
+	return slices.Clone(t.Shape), ok
+}
+
 // Float64s returns the values of the tensor called name, converted exactly
 // to float64, and a copy of its shape. The dtype must be F64, F32, F16 or
 // BF16: subnormals, infinities and signed zeros convert exactly and NaNs
@@ -141,9 +147,14 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, &stError{msg: err.Error(), kinds: []error{err}}
 	}
-	f, err := Read(fd, st.Size())
+	return ReadNamed(fd, st.Size(), path)
+}
+
+// ReadNamed is Read with name (a file's path, say) in its errors, as ReadFile gives them.
+func ReadNamed(r io.ReaderAt, size int64, name string) (*File, error) {
+	f, err := Read(r, size)
 	if err != nil {
-		return nil, withPath(path, err)
+		return nil, withPath(name, err)
 	}
 	return f, nil
 }

@@ -1,0 +1,62 @@
+package runstore
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"maxgrok/compute"
+	"maxgrok/internal/atomicfile"
+	"maxgrok/internal/inputfile"
+	"maxgrok/safetensors"
+)
+
+// WriteCheckpoint writes p to path as safetensors, atomically, with TransformerLens names, every
+// tensor (biases included) as F64 so that a checkpoint reloads bit for bit, and the epoch in
+// __metadata__.
+func WriteCheckpoint(path string, p *compute.Params, epoch int) error {
+	specs := p.Dims.Tensors()
+	tensors := make([]safetensors.Tensor, len(specs))
+	for i, s := range specs {
+		tensors[i] = safetensors.Tensor{Name: s.Name, DType: safetensors.F64, Shape: s.Shape, F64: p.Tensor(i)}
+	}
+	var b bytes.Buffer
+	if err := safetensors.Write(&b, tensors, map[string]string{"epoch": strconv.Itoa(epoch)}); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b.Bytes())
+}
+
+// readSafetensors reads the regular file path as safetensors; memory use stays within the
+// file's size.
+func readSafetensors(path string) (*safetensors.File, error) {
+	fd, st, err := inputfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	if st.Size() > MaxCheckpointBytes {
+		return nil, fmt.Errorf("%s: %d bytes, the limit for a checkpoint is %d", path, st.Size(), int64(MaxCheckpointBytes))
+	}
+	return safetensors.ReadNamed(fd, st.Size(), path)
+}
+
+// ReadCheckpoint reads a safetensors checkpoint of sizes m from path, and the epoch from its
+// metadata (-1 if absent). Errors name the file.
+func ReadCheckpoint(path string, m compute.Dims) (*compute.Params, int, error) {
+	f, err := readSafetensors(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := compute.ParamsFrom(f, m)
+	if err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	epoch := -1
+	if s, ok := f.Metadata["epoch"]; ok {
+		if epoch, err = strconv.Atoi(s); err != nil || epoch < 0 {
+			return nil, 0, fmt.Errorf("checkpoint %s: __metadata__ epoch %q: expected a non-negative integer", path, s)
+		}
+	}
+	return p, epoch, nil
+}

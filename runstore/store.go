@@ -1,0 +1,390 @@
+package runstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"maxgrok/compute"
+	"maxgrok/internal/atomicfile"
+	"maxgrok/internal/inputfile"
+	"maxgrok/safetensors"
+)
+
+// The run folder's layout (docs/formats.md, "The run folder").
+const (
+	ConfigFile     = "config.json"
+	MetricsFile    = "metrics.csv"
+	CheckpointsDir = "checkpoints"
+)
+
+// Limits on the files a run folder or the command line gives. They are far above what any
+// valid file of a run within compute.MaxMemoryBytes needs, and they bound what a hostile or
+// mistaken file (a device, a huge file) can make the program read.
+const (
+	MaxConfigBytes     = 1 << 20 // config.json, -config
+	MaxMetricsBytes    = 1 << 30 // metrics.csv
+	MaxCheckpointBytes = 1 << 30 // one checkpoint, -init
+)
+
+// CheckpointName returns the file name of the safetensors checkpoint of an epoch.
+func CheckpointName(epoch int) string { return fmt.Sprintf("epoch-%05d.safetensors", epoch) }
+
+var checkpointRE = regexp.MustCompile(`^epoch-(\d{5,})\.safetensors$`)
+
+// Progress reports training progress: the metrics of the epoch just measured.
+type Progress struct {
+	compute.EpochMetrics
+	Epochs    int     // the run's last epoch
+	TestEpoch int     // the latest checkpoint analysed so far (-1: none yet)
+	TestAcc   float64 // its test accuracy
+}
+
+// LoadConfigFile reads a JSON config file over base (see compute.DecodeConfig). The file must be
+// a regular file of at most MaxConfigBytes.
+func LoadConfigFile(path string, base compute.Config) (compute.Config, error) {
+	data, err := inputfile.ReadFile(path, MaxConfigBytes)
+	if err != nil {
+		return base, fmt.Errorf("config: %w", err)
+	}
+	return compute.DecodeConfig(path, bytes.NewReader(data), base)
+}
+
+// ReadInit reads initial weights for config c from a safetensors file: the content (for the run
+// cache key) and the parameters.
+func ReadInit(path string, c compute.Config) (*compute.Params, []byte, error) {
+	data, err := inputfile.ReadFile(path, MaxCheckpointBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("init: %w", err)
+	}
+	f, err := safetensors.Read(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("init %s: %w", path, err)
+	}
+	p, err := compute.ParamsFrom(f, compute.DimsOf(c))
+	if err != nil {
+		return nil, nil, fmt.Errorf("init %s: %w", path, err)
+	}
+	return p, data, nil
+}
+
+// TrainRun trains c from init (a copy is taken) and writes the run folder dir: config.json
+// first, each checkpoint as it is reached, metrics.csv last (its presence marks the run
+// complete). While training runs on one goroutine, a second one writes the checkpoints and
+// analyses them, so the analyses are ready when training ends.
+//
+// When ctx is cancelled, TrainRun stops within an epoch and leaves ResumeFile with the state at
+// the last checkpoint reached; a later TrainRun of the same config in the same folder resumes
+// from there and produces the same files as an uninterrupted run.
+func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir string, progress func(Progress)) (*compute.Run, error) {
+	state, err := prepareFolder(dir, c)
+	if err != nil {
+		return nil, err
+	}
+	run := &compute.Run{Config: c, Epochs: c.CheckpointEpochs()}
+	run.Checkpoints = make([]*compute.Params, len(run.Epochs))
+	run.Analyses = make([]*compute.Analysis, len(run.Epochs))
+	w := startCheckpointWorker(run, dir)
+
+	tr := compute.NewTrainer(c, init.Clone())
+	var metrics []compute.EpochMetrics
+	next := 0 // index of the next checkpoint
+	if state != nil {
+		tr.Params, tr.Opt, tr.Epoch, metrics = state.Params, state.Opt, state.Epoch, state.Metrics
+		if next, err = w.reload(state.Epoch); err != nil {
+			w.finish()
+			os.Remove(filepath.Join(dir, ResumeFile))
+			return nil, fmt.Errorf("resuming: %w (delete %s to train from the start)", err, dir)
+		}
+	}
+	// The state at the last checkpoint, kept for a resume file if training stops.
+	m := compute.DimsOf(c)
+	last := &resumeState{Epoch: -1, Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
+	rest, err := tr.Train(ctx, state == nil, func(epoch int, p *compute.Params) error {
+		w.add(next, p)
+		next++
+		last.Epoch, last.Params, last.Opt.Step = epoch, p, tr.Opt.Step
+		copy(last.Opt.M.Data, tr.Opt.M.Data)
+		copy(last.Opt.V.Data, tr.Opt.V.Data)
+		return nil
+	}, func(em compute.EpochMetrics) {
+		if progress != nil {
+			progress(w.progress(em, c.Epochs))
+		}
+	})
+	metrics = append(metrics, rest...) // the epochs before a resume, then this run's
+	workErr := w.finish()
+	if err != nil {
+		if ctx.Err() != nil && last.Epoch > 0 && workErr == nil {
+			last.Metrics = metrics[:last.Epoch]
+			if b, encErr := last.encode(); encErr == nil {
+				atomicfile.WriteFile(filepath.Join(dir, ResumeFile), b)
+			}
+		}
+		return nil, err
+	}
+	if workErr != nil {
+		return nil, workErr
+	}
+	run.Metrics = make([]compute.MetricRow, len(metrics))
+	for i, em := range metrics {
+		run.Metrics[i] = compute.MetricRow{Epoch: em.Epoch, TrainLoss: em.TrainLoss, TrainAcc: em.TrainAcc}
+	}
+	run.FillTestMetrics()
+	if err := atomicfile.WriteFile(filepath.Join(dir, MetricsFile), MarshalMetrics(run.Metrics)); err != nil {
+		return nil, err
+	}
+	os.Remove(filepath.Join(dir, ResumeFile))
+	return run, nil
+}
+
+// prepareFolder makes dir ready for training c: it marks the run incomplete, and returns the
+// state to resume from when dir holds a usable resume file of the same config (else it writes
+// config.json and returns nil).
+func prepareFolder(dir string, c compute.Config) (*resumeState, error) {
+	if err := os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o755); err != nil {
+		return nil, err
+	}
+	os.Remove(filepath.Join(dir, MetricsFile)) // not complete until rewritten
+	resumePath := filepath.Join(dir, ResumeFile)
+	if old, err := os.ReadFile(filepath.Join(dir, ConfigFile)); err == nil && bytes.Equal(old, c.MarshalIndent()) {
+		if state, err := readResume(resumePath, compute.DimsOf(c)); err == nil {
+			return state, nil
+		} // unusable: train from the start
+	}
+	os.Remove(resumePath)
+	return nil, atomicfile.WriteFile(filepath.Join(dir, ConfigFile), c.MarshalIndent())
+}
+
+// checkpointWorker writes checkpoints and analyses them on a goroutine of its own, while
+// training goes on.
+type checkpointWorker struct {
+	run    *compute.Run
+	dir    string
+	jobs   chan checkpointJob
+	done   sync.WaitGroup
+	err    error                            // the first failure, read after finish
+	latest atomic.Pointer[compute.Analysis] // the latest analysis, for progress reports
+}
+
+type checkpointJob struct {
+	i     int // index in run.Epochs
+	p     *compute.Params
+	write bool // false for a checkpoint already on disk (a resume)
+}
+
+func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
+	w := &checkpointWorker{run: run, dir: dir, jobs: make(chan checkpointJob, len(run.Epochs))}
+	w.done.Go(func() {
+		an := compute.NewAnalyzer(run.Config, compute.TrainMask(run.Config))
+		for j := range w.jobs {
+			if w.err != nil {
+				continue
+			}
+			epoch := run.Epochs[j.i]
+			if j.write {
+				if err := WriteCheckpoint(filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), j.p, epoch); err != nil {
+					w.err = err
+					continue
+				}
+			}
+			a := an.Analyze(j.p)
+			a.Epoch = epoch
+			run.Analyses[j.i] = a
+			w.latest.Store(a)
+		}
+	})
+	return w
+}
+
+// add queues checkpoint i, the weights p, to be written and analysed.
+func (w *checkpointWorker) add(i int, p *compute.Params) {
+	w.run.Checkpoints[i] = p
+	w.jobs <- checkpointJob{i, p, true}
+}
+
+// reload reads the checkpoints up to epoch from disk (a resume) and queues them for analysis;
+// it returns the index of the next checkpoint.
+func (w *checkpointWorker) reload(epoch int) (int, error) {
+	m := compute.DimsOf(w.run.Config)
+	next := 0
+	for ; next < len(w.run.Epochs) && w.run.Epochs[next] <= epoch; next++ {
+		p, _, err := ReadCheckpoint(filepath.Join(w.dir, CheckpointsDir, CheckpointName(w.run.Epochs[next])), m)
+		if err != nil {
+			return next, err
+		}
+		w.run.Checkpoints[next] = p
+		w.jobs <- checkpointJob{next, p, false}
+	}
+	return next, nil
+}
+
+// progress is em with the latest test accuracy known.
+func (w *checkpointWorker) progress(em compute.EpochMetrics, epochs int) Progress {
+	p := Progress{EpochMetrics: em, Epochs: epochs, TestEpoch: -1}
+	if a := w.latest.Load(); a != nil {
+		p.TestEpoch, p.TestAcc = a.Epoch, a.TestAcc
+	}
+	return p
+}
+
+// finish waits for the queued work and returns its first error.
+func (w *checkpointWorker) finish() error {
+	close(w.jobs)
+	w.done.Wait()
+	return w.err
+}
+
+// Complete reports whether dir holds a complete run folder of config c: metrics.csv (written
+// last) and every checkpoint c has, each a non-empty regular file. LoadRun checks what they
+// hold.
+func Complete(dir string, c compute.Config) bool {
+	if st, err := os.Stat(filepath.Join(dir, MetricsFile)); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	for _, e := range c.CheckpointEpochs() {
+		st, err := os.Stat(filepath.Join(dir, CheckpointsDir, CheckpointName(e)))
+		if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadCached reads the cached run of config c in dir, which must be complete (Complete): its
+// config must be c and its checkpoints exactly c's.
+func LoadCached(dir string, c compute.Config) (*compute.Run, error) {
+	r, err := LoadRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(r.Config.MarshalIndent(), c.MarshalIndent()) {
+		return nil, fmt.Errorf("run %s: its %s is not this config's", dir, ConfigFile)
+	}
+	if !slices.Equal(r.Epochs, c.CheckpointEpochs()) {
+		return nil, fmt.Errorf("run %s: %d checkpoints, expected %d", dir, len(r.Epochs), c.NumCheckpoints())
+	}
+	return r, nil
+}
+
+// LoadRun reads a run folder (docs/formats.md), such as one written by TrainRun or by a PyTorch
+// script, and checks it: a valid config, metrics.csv with a row for every epoch, and checkpoints
+// named epoch-NNNNN.safetensors, one per epoch, whose tensors have the config's shapes and
+// finite values. The run must fit in compute.MaxMemoryBytes, which is checked from the number
+// of checkpoints before any is read. Errors name the file and what was wrong.
+func LoadRun(dir string) (*compute.Run, error) {
+	c, err := LoadConfigFile(filepath.Join(dir, ConfigFile), compute.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	epochs, names, err := listCheckpoints(dir, c.Epochs)
+	if err != nil {
+		return nil, err
+	}
+	m := compute.DimsOf(c)
+	if b := compute.EstimateMemoryBytesFor(m, len(epochs)); b > compute.MaxMemoryBytes {
+		return nil, fmt.Errorf("run %s: its %d checkpoints and their analyses need about %d MiB of memory (limit %d MiB)", dir, len(epochs), b>>20, compute.MaxMemoryBytes>>20)
+	}
+	metrics, err := ReadMetricsFile(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		return nil, err
+	}
+	if len(metrics) != c.Epochs+1 {
+		return nil, fmt.Errorf("metrics %s: %d rows, expected %d (epochs 0..%d of %s)", filepath.Join(dir, MetricsFile), len(metrics), c.Epochs+1, c.Epochs, ConfigFile)
+	}
+	run := &compute.Run{Config: c, Metrics: metrics, Epochs: epochs}
+	run.Checkpoints = make([]*compute.Params, len(names))
+	errs := make([]error, len(names))
+	parallel(len(names), func(i int) {
+		p, epoch, err := ReadCheckpoint(names[i], m)
+		if err == nil && epoch >= 0 && epoch != run.Epochs[i] {
+			err = fmt.Errorf("checkpoint %s: __metadata__ epoch %d disagrees with the file name", names[i], epoch)
+		}
+		run.Checkpoints[i], errs[i] = p, err
+	})
+	if err := firstError(errs); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// listCheckpoints returns the epochs and paths of the checkpoints of the run folder dir, in
+// epoch order, refusing an epoch beyond last or given twice (epoch-00010 beside epoch-000010).
+func listCheckpoints(dir string, last int) ([]int, []string, error) {
+	cdir := filepath.Join(dir, CheckpointsDir)
+	entries, err := os.ReadDir(cdir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: %w", dir, err)
+	}
+	var epochs []int
+	var names []string
+	seen := map[int]string{}
+	for _, e := range entries {
+		m := checkpointRE.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		path := filepath.Join(cdir, e.Name())
+		epoch, err := strconv.Atoi(m[1])
+		if err != nil || epoch > last {
+			return nil, nil, fmt.Errorf("checkpoint %s: epoch %s is beyond the config's %d epochs", path, m[1], last)
+		}
+		if other, ok := seen[epoch]; ok {
+			return nil, nil, fmt.Errorf("checkpoint %s: epoch %d again (also %s)", path, epoch, other)
+		}
+		seen[epoch] = e.Name()
+		epochs = append(epochs, epoch)
+		names = append(names, path)
+	}
+	if len(epochs) == 0 {
+		return nil, nil, fmt.Errorf("run %s: no %s/epoch-NNNNN.safetensors files", dir, CheckpointsDir)
+	}
+	// ReadDir sorts by name; with names of different widths the epochs may be out of order.
+	idx := make([]int, len(epochs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return epochs[a] - epochs[b] })
+	sortedE, sortedN := make([]int, len(idx)), make([]string, len(idx))
+	for i, j := range idx {
+		sortedE[i], sortedN[i] = epochs[j], names[j]
+	}
+	return sortedE, sortedN, nil
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines. Each call must write only its own
+// results, so the outcome does not depend on the number of goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(n, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
