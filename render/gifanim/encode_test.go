@@ -293,19 +293,65 @@ func curvePlot(i int) func(c draw.Canvas) error {
 	}
 }
 
+// heatPlot is a 640×400 figure with a 64×64 heatmap that changes everywhere at each of the
+// 301 checkpoints.
+func heatPlot(i int) func(c draw.Canvas) error {
+	return func(c draw.Canvas) error {
+		p := plot.New()
+		sans := font.Font{Typeface: "Liberation", Variant: "Sans"}
+		p.X.Label.Text, p.Y.Label.Text = "input token", "output token"
+		for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+			ax.Label.TextStyle.Font = font.From(sans, 12)
+			ax.Tick.Label.Font = font.From(sans, 10)
+		}
+		img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+		t := float64(i) / 300
+		for y := range 64 {
+			for x := range 64 {
+				v := math.Tanh(3 * t * math.Sin(float64(x*y)/97+6*t) * math.Cos(float64(x-y)/11)) // -1..1
+				r, g, b := 255.0, 255.0, 255.0
+				if v > 0 {
+					g, b = 255*(1-v), 255*(1-0.8*v)
+				} else {
+					r, g = 255*(1+v), 255*(1+0.6*v)
+				}
+				img.SetRGBA(x, y, color.RGBA{R: uint8(r), G: uint8(g), B: uint8(b), A: 255})
+			}
+		}
+		p.Add(plotter.NewImage(img, -0.5, -0.5, 63.5, 63.5))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, 63.5, -0.5, 63.5
+		p.Draw(draw.Crop(c, 0, -240, 0, 0))
+		return nil
+	}
+}
+
 func TestSize(t *testing.T) {
 	if testing.Short() {
-		t.Skip("rasterizes 602 frames")
+		t.Skip("rasterizes 2×602 frames")
 	}
+	for _, tt := range []struct {
+		name string
+		plot func(i int) func(c draw.Canvas) error
+		opts Options
+	}{
+		{"curve", curvePlot, Options{LastDelay: 200}},
+		// A continuous colour map changing everywhere: about 25 KB a frame at 255 colours.
+		{"heatmap", heatPlot, Options{LastDelay: 200, MaxColors: 64}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testSize(t, tt.name, tt.plot, tt.opts) })
+	}
+}
+
+func testSize(t *testing.T, name string, plot func(i int) func(c draw.Canvas) error, opts Options) {
 	const n = 301
-	frame := func(i int) (image.Image, error) { return Rasterize(640, 400, 96, curvePlot(i)) }
+	frame := func(i int) (image.Image, error) { return Rasterize(640, 400, 96, plot(i)) }
 	var b bytes.Buffer
-	if err := Encode(&b, n, frame, Options{LastDelay: 200}); err != nil {
+	if err := Encode(&b, n, frame, opts); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d frames of 640×400: %d bytes", n, b.Len())
 	if dir := os.Getenv("GIFANIM_OUT"); dir != "" { // keep the file, to look at it
-		if err := os.WriteFile(filepath.Join(dir, "curve.gif"), b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name+".gif"), b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

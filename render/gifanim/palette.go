@@ -14,7 +14,9 @@ type rgb uint32
 
 func (c rgb) ch(i int) int { return int(c>>(16-8*i)) & 0xff }
 
-func (c rgb) color() color.RGBA { return color.RGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 0xff} }
+func (c rgb) color() color.RGBA {
+	return color.RGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 0xff}
+}
 
 // pixels writes the colours of img, composited over white, into dst (len w×h, row major).
 func pixels(dst []rgb, img image.Image) {
