@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +51,29 @@ func TestBadInput(t *testing.T) {
 	write("truncated.safetensors", "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":")
 	write("huge.safetensors", "\xff\xff\xff\xff\xff\xff\xff\x7f{}")
 	os.MkdirAll(filepath.Join(dir, "emptyrun"), 0o755)
+	// Things that are not regular files, or too large, hang or fill memory if read as files.
+	for _, fifo := range []string{"fifo.json", "fifo.safetensors", "fifocontent/a.md"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, fifo)), 0o755)
+		if err := syscall.Mkfifo(filepath.Join(dir, fifo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "zerocontent"), 0o755)
+	os.Symlink("/dev/zero", filepath.Join(dir, "zerocontent", "a.md"))
+	os.Symlink("/dev/zero", filepath.Join(dir, "zero.safetensors"))
+	write("afile", "")
+	home := t.TempDir()
+	os.Symlink(home, filepath.Join(dir, "homelink"))
+	os.Symlink(".", filepath.Join(dir, "self"))
+	os.MkdirAll(filepath.Join(dir, "runs.real"), 0o755)
+	os.Symlink("runs.real", filepath.Join(dir, "runslink"))
+	os.MkdirAll(filepath.Join(dir, "theirs"), 0o755)
+	write("theirs/index.html", "someone else's page")
+	os.MkdirAll(filepath.Join(dir, "badcontent"), 0o755)
+	write("badcontent/a.md", "# A\n\n{{figure \"nope\"}}\n")
+	os.MkdirAll(filepath.Join(dir, "twice"), 0o755)
+	write("twice/a.md", "# A\n\n{{figure \"qk\"}} {{figure \"qk\"}}\n")
+	t.Setenv("HOME", home)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -73,6 +97,18 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-out", "runs/site"}, `maxgrok: flag -out: "runs/site" is inside the run cache "runs"`},
 		{[]string{"-force", "load"}, `maxgrok: flag -force load: no complete cached run for this config`},
 		{[]string{"extra"}, `maxgrok: unexpected argument "extra"`},
+		{[]string{"-config", "fifo.json"}, `maxgrok: config: open fifo.json: not a regular file (a named pipe)`},
+		{[]string{"-init", "fifo.safetensors"}, `maxgrok: init: open fifo.safetensors: not a regular file (a named pipe)`},
+		{[]string{"-init", "zero.safetensors"}, `maxgrok: init: open zero.safetensors: not a regular file (a device)`},
+		{[]string{"-content", "fifocontent"}, `not a regular file (a named pipe)`},
+		{[]string{"-content", "zerocontent"}, `not a regular file (a device)`},
+		{[]string{"-out", "homelink"}, `maxgrok: flag -out: "homelink" is the home folder`},
+		{[]string{"-out", "self"}, `maxgrok: flag -out: "self" is the current folder`},
+		{[]string{"-out", "self/."}, `maxgrok: flag -out: "self/." is the current folder`},
+		{[]string{"-runs", "runslink", "-out", "runs.real/site"}, `maxgrok: flag -out: "runs.real/site" is inside the run cache "runslink"`},
+		{[]string{"-out", "afile"}, `maxgrok: flag -out: afile is not a folder`},
+		{[]string{"-out", "afile/site"}, `maxgrok: flag -out: mkdir afile: not a directory`},
+		{[]string{"-out", "theirs"}, `maxgrok: flag -out: theirs holds files this program did not write where the site goes (index.html)`},
 		{[]string{"-vocab", "1024"}, `maxgrok: config too large: its 301 checkpoints and analyses need about 7399 MiB of memory (limit 4096 MiB); raise checkpoint_every or lower vocab`},
 		{[]string{"-vocab", "512"}, `maxgrok: config too large: the slider's payload would be about 150 MiB (limit 95 MiB for a web host); raise checkpoint_every or lower vocab`},
 	} {

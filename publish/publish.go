@@ -60,6 +60,9 @@ func (e *CollisionError) Error() string {
 // the names in owned (files, or folders whose every file the site may write). Errors say which
 // folder and what is wrong.
 func Prepare(dir string, owned []string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -115,8 +118,9 @@ func Install(dir string, files map[string][]byte) error {
 	return install(dir, files, nil)
 }
 
-// install is Install with a hook called after every rename of the switch (for tests).
-func install(dir string, files map[string][]byte, step func()) error {
+// install is Install with a hook called after every rename of the switch (for tests): an error
+// from it fails the switch there.
+func install(dir string, files map[string][]byte, step func() error) error {
 	names := make([]string, 0, len(files))
 	for name := range files {
 		if !fs.ValidPath(name) || name == ManifestFile || name == journalFile || strings.HasPrefix(name, stagePrefix) {
@@ -184,7 +188,7 @@ func install(dir string, files map[string][]byte, step func()) error {
 
 // switchFiles moves the old site's files (old, and its manifest) into stage/old, then the new
 // ones (names) from stage/new into dir.
-func switchFiles(dir, stage string, old map[string]bool, names []string, step func()) error {
+func switchFiles(dir, stage string, old map[string]bool, names []string, step func() error) error {
 	oldNames := []string{ManifestFile}
 	for name := range old {
 		oldNames = append(oldNames, name)
@@ -199,7 +203,9 @@ func switchFiles(dir, stage string, old map[string]bool, names []string, step fu
 			return err
 		}
 		if step != nil {
-			step()
+			if err := step(); err != nil {
+				return err
+			}
 		}
 	}
 	for _, name := range names {
@@ -207,7 +213,9 @@ func switchFiles(dir, stage string, old map[string]bool, names []string, step fu
 			return err
 		}
 		if step != nil {
-			step()
+			if err := step(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

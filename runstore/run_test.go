@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maxgrok/compute"
 	"maxgrok/internal/testref"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -136,5 +137,61 @@ func TestLoadRunReference(t *testing.T) {
 	}
 	if len(r.Epochs) != 301 || r.Epochs[300] != 3000 || len(r.Metrics) != 3001 {
 		t.Fatalf("loaded %d checkpoints (last %d), %d metric rows", len(r.Epochs), r.Epochs[len(r.Epochs)-1], len(r.Metrics))
+	}
+}
+
+// TestDamagedCache checks that a cached run counts as complete only with every checkpoint, and
+// that a run folder with an epoch twice or out-of-range metrics is refused, naming the file.
+func TestDamagedCache(t *testing.T) {
+	c := quickRunConfig()
+	c.Epochs = 30
+	dir := t.TempDir()
+	init, _ := compute.InitParams(c)
+	if _, err := TrainRun(context.Background(), c, init, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !Complete(dir, c) {
+		t.Fatal("a whole run is not complete")
+	}
+	ckpt := filepath.Join(dir, CheckpointsDir, CheckpointName(20))
+	saved, _ := os.ReadFile(ckpt)
+	os.Remove(ckpt)
+	if Complete(dir, c) {
+		t.Error("a run missing a checkpoint counts as complete")
+	}
+	if _, err := LoadCached(dir, c); err == nil {
+		t.Error("LoadCached accepted a run missing a checkpoint")
+	}
+	os.WriteFile(ckpt, saved, 0o644)
+	if _, err := LoadCached(dir, c); err != nil {
+		t.Fatalf("the repaired run: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		damage func()
+		undo   func()
+		want   string
+	}{
+		{"an epoch twice", func() { os.WriteFile(filepath.Join(dir, CheckpointsDir, "epoch-000010.safetensors"), saved, 0o644) },
+			func() { os.Remove(filepath.Join(dir, CheckpointsDir, "epoch-000010.safetensors")) },
+			"epoch 10 again (also epoch-000010.safetensors)"},
+		{"an accuracy of 5", func() {
+			b, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+			os.WriteFile(filepath.Join(dir, MetricsFile+".bak"), b, 0o644)
+			lines := strings.Split(string(b), "\n")
+			f := strings.Split(lines[3], ",")
+			f[2] = "5.0"
+			lines[3] = strings.Join(f, ",")
+			os.WriteFile(filepath.Join(dir, MetricsFile), []byte(strings.Join(lines, "\n")), 0o644)
+		}, func() { os.Rename(filepath.Join(dir, MetricsFile+".bak"), filepath.Join(dir, MetricsFile)) },
+			"line 4: column train_acc: 5.0, expected an accuracy, from 0 to 1"},
+	} {
+		tc.damage()
+		_, err := LoadRun(dir)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: LoadRun error %v, want one containing %q", tc.name, err, tc.want)
+		}
+		tc.undo()
 	}
 }
