@@ -48,31 +48,36 @@ var exp2Table = func() [expN]float64 {
 	return t
 }()
 
-// expShiftedSum sets dst[i] = expNonPos(src[i] - shift) for every i < len(src) and returns
-// s + dst[0] + dst[1] + ... summed left to right, as the loop
+// expShiftedSum sets dst[i] = expNonPos(src[i] - shift) for every i < len(src) and returns the
+// sum of every dst[i] but dst[skip] (skip < 0: none), added left to right, as the loop
 //
-//	for i, v := range src { dst[i] = expNonPos(v - shift); s += dst[i] }
+//	s := 0.0
+//	for i, v := range src { dst[i] = expNonPos(v - shift); if i != skip { s += dst[i] } }
 //
 // does, bit for bit, on every CPU: on amd64 with AVX2 four lanes at a time (exp_amd64.s),
-// elsewhere that loop (expShiftedSumGo). len(dst) must be at least len(src).
-func expShiftedSum(dst, src []float64, shift, s float64) float64 {
+// elsewhere that loop (expShiftedSumGo). len(dst) must be at least len(src), and dst must not
+// overlap src.
+func expShiftedSum(dst, src []float64, shift float64, skip int) float64 {
 	dst = dst[:len(src)]
 	if haveExpKernel {
-		if sum, slow := expShiftedSumKernel(dst, src, shift, s); !slow {
+		if sum, slow := expShiftedSumKernel(dst, src, shift, skip); !slow {
 			return sum
 		}
 		// some argument is below -708 or NaN (never in a healthy run): redo all in Go
 	}
-	return expShiftedSumGo(dst, src, shift, s)
+	return expShiftedSumGo(dst, src, shift, skip)
 }
 
 // expShiftedSumGo is expShiftedSum's portable form, and its definition.
-func expShiftedSumGo(dst, src []float64, shift, s float64) float64 {
+func expShiftedSumGo(dst, src []float64, shift float64, skip int) float64 {
 	dst = dst[:len(src)]
+	s := 0.0
 	for i, v := range src {
 		e := expNonPos(v - shift)
 		dst[i] = e
-		s += e
+		if i != skip {
+			s += e
+		}
 	}
 	return s
 }

@@ -15,11 +15,11 @@ import (
 var haveExpKernel = cpu.X86.HasAVX2
 
 // expShiftedSumKernel is expShiftedSum in AVX2 assembly (exp_amd64.s), 4 lanes at a time, for
-// len(dst) == len(src). It reports slow if some src[i] - shift is below -708 or NaN: those
+// len(dst) == len(src) and dst not overlapping src. It reports slow if some src[i] - shift is below -708 or NaN: those
 // lanes need math.Exp, and then dst and sum are not valid.
 //
 //go:noescape
-func expShiftedSumKernel(dst, src []float64, shift, s float64) (sum float64, slow bool)
+func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (sum float64, slow bool)
 
 // expKernelConsts are the kernel's constants, taken from expNonPos's so that they are the
 // same float64 values: [invLn2N, round, ln2NHi, ln2NLo, 1/120, 1/24, 1/6, 0.5, -708] as

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func expShiftedSumKernel(dst, src []float64, shift, s float64) (sum float64, slow bool)
+// func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (sum float64, slow bool)
 //
 // Four lanes at a time, each lane runs expNonPos's operations in its order (exp.go), with the
 // same IEEE double operations (VSUBPD, VMULPD, VADDPD round exactly as SUBSD, MULSD, ADDSD, and
@@ -22,18 +22,20 @@
 // stays inside the table even in lanes holding garbage. The lanes where x < -708 or x is NaN
 // (expNonPos's math.Exp path) are flagged: then slow is true and the caller redoes everything.
 //
-// The sum is then s + dst[0] + dst[1] + ... one scalar VADDSD at a time, left to right, as the
-// Go loop adds. The last len%4 elements use masked loads and stores (VMASKMOVPD), which do not
-// touch memory outside the slices.
+// The sum is then dst[0] + dst[1] + ... without dst[skip], one scalar VADDSD at a time, left to
+// right, as the Go loop adds. The group of 4 holding skip (R11 counts down to it) takes a slower
+// loop, lane by lane. The last len%4 elements use masked loads and stores (VMASKMOVPD), which do
+// not touch memory outside the slices.
 //
 // Registers: Y15 shift, X14 the sum, Y13..Y5 the float constants, AX the OR of the slow-lane
-// masks, SI/DI src/dst, CX the count of whole groups of 4, BX the remainder.
+// masks, SI/DI src/dst, CX the count of whole groups of 4, BX the remainder, R11 skip - i.
 TEXT ·expShiftedSumKernel(SB), NOSPLIT, $0-73
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         src_base+24(FP), SI
 	MOVQ         src_len+32(FP), CX
 	VBROADCASTSD shift+48(FP), Y15
-	VMOVSD       s+56(FP), X14
+	MOVQ         skip+56(FP), R11
+	VXORPD       X14, X14, X14 // the sum
 	LEAQ         ·exp2Table(SB), R8
 	LEAQ         ·expKernelConsts(SB), R9
 	VBROADCASTSD 0(R9), Y13  // invLn2N
@@ -87,22 +89,33 @@ TEXT ·expShiftedSumKernel(SB), NOSPLIT, $0-73
 	VMULPD       Y4, Y3, Y3         /* (t + t*p) * scale */
 
 loop:
-	VMOVUPD (SI), Y0
-	VSUBPD  Y15, Y0, Y0 // x = src[i] - shift
+	VMOVUPD      (SI), Y0
+	VSUBPD       Y15, Y0, Y0 // x = src[i] - shift
 	EXP4
-	ORQ     DX, AX
+	ORQ          DX, AX
 	VMOVUPD      Y3, (DI)
-	VADDSD       X3, X14, X14 // s += dst[i], left to right
+	CMPQ         R11, $4
+	JCS          skipgroup   // 0 <= skip - i < 4
+	VADDSD       X3, X14, X14 // sum += dst[i], left to right
 	VPERMILPD    $1, X3, X0
 	VADDSD       X0, X14, X14
 	VEXTRACTF128 $1, Y3, X1
 	VADDSD       X1, X14, X14
 	VPERMILPD    $1, X1, X1
 	VADDSD       X1, X14, X14
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     loop
+
+next:
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, R11
+	DECQ CX
+	JNZ  loop
+	JMP  tail
+
+skipgroup: // the same sum without lane skip - i
+	MOVQ $4, R12
+	CALL ·expSumSkipping(SB)
+	JMP  next
 
 tail: // the last r = BX < 4 elements
 	TESTQ      BX, BX
@@ -110,26 +123,38 @@ tail: // the last r = BX < 4 elements
 	LEAQ       ·expTailMasks+24(SB), R10
 	MOVQ       BX, DX
 	SHLQ       $3, DX
-	SUBQ       DX, R10        // &expTailMasks[3-r]
-	VMOVDQU    (R10), Y1      // the first r lanes
-	VMASKMOVPD (SI), Y1, Y0   // the r arguments, 0 in the other lanes
-	VSUBPD     Y15, Y0, Y0    // x = src[i] - shift
-	VMOVAPD    Y1, Y15        // the lane mask (the shift is no longer needed)
+	SUBQ       DX, R10         // &expTailMasks[3-r]
+	VMOVDQU    (R10), Y1       // the first r lanes
+	VMASKMOVPD (SI), Y1, Y0    // the r arguments, 0 in the other lanes
+	VSUBPD     Y15, Y0, Y0     // x = src[i] - shift
+	VMOVAPD    Y1, Y15         // the lane mask (the shift is no longer needed)
 	EXP4
-	VMOVMSKPD  Y15, R11
-	ANDQ       R11, DX        // the other lanes hold garbage
+	VMOVMSKPD  Y15, R10
+	ANDQ       R10, DX         // the other lanes hold garbage
 	ORQ        DX, AX
 	VMASKMOVPD Y3, Y15, (DI)
-
-tailsum:
-	VADDSD (DI), X14, X14
-	ADDQ   $8, DI
-	DECQ   BX
-	JNZ    tailsum
+	MOVQ       BX, R12
+	CALL       ·expSumSkipping(SB)
 
 done:
 	VMOVSD X14, sum+64(FP)
 	TESTQ  AX, AX
 	SETNE  slow+72(FP)
 	VZEROUPPER
+	RET
+
+// expSumSkipping adds dst[0..R12) at DI to X14 in order, but for the element R11 (if in range).
+// It clobbers R10.
+TEXT ·expSumSkipping(SB), NOSPLIT|NOFRAME, $0-0
+	XORQ R10, R10
+
+lane:
+	CMPQ   R10, R11
+	JEQ    nextlane
+	VADDSD (DI)(R10*8), X14, X14
+
+nextlane:
+	INCQ R10
+	CMPQ R10, R12
+	JNE  lane
 	RET

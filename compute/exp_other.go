@@ -6,6 +6,6 @@ package compute
 const haveExpKernel = false
 
 // expShiftedSumKernel is never called without an assembly kernel.
-func expShiftedSumKernel(dst, src []float64, shift, s float64) (float64, bool) {
+func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (float64, bool) {
 	panic("compute: no exponential kernel on this architecture")
 }

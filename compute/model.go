@@ -197,11 +197,10 @@ func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) fl
 	var s float64
 	if !grad {
 		// s = Σ_{i != im} exp(x_i - mx), left to right
-		s = expShiftedSum(e[:im], x[:im], mx, 0)
-		s = expShiftedSum(e[im+1:], x[im+1:], mx, s)
+		s = expShiftedSum(e, x, mx, im)
 	} else {
 		// s = Σ_i exp(x_i - mx), left to right, minus e[im] = exp(0) = 1
-		s = expShiftedSum(e, x, mx, 0) - e[im]
+		s = expShiftedSum(e, x, mx, -1) - e[im]
 		// softmax = e / (1 + s) with e[im] = 1
 		k := scale / (1 + s)
 		for i := range e {
