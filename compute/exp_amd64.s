@@ -28,7 +28,8 @@
 // not touch memory outside the slices.
 //
 // Registers: Y15 shift, X14 the sum, Y13..Y5 the float constants, AX the OR of the slow-lane
-// masks, SI/DI src/dst, CX the count of whole groups of 4, BX the remainder, R11 skip - i.
+// masks, SI/DI src/dst, CX the count of whole groups of 4, BX the remainder, R11 skip - i,
+// R10 and R12 expSumSkipping's lane and lane count.
 TEXT ·expShiftedSumKernel(SB), NOSPLIT, $0-73
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         src_base+24(FP), SI
