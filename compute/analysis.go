@@ -42,6 +42,7 @@ type Analyzer struct {
 
 	tables *Tables
 	logits []float64 // [V]
+	exps   []float64 // [V] logSoftmaxAt's scratch
 	attn   []float64 // [n+1]
 	toks   []int     // [n]
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
@@ -64,8 +65,8 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	}
 	return &Analyzer{
 		dims: m, log1p: c.UseLog1p, mask: mask,
-		tables: NewTables(m), logits: make([]float64, m.V), attn: make([]float64, m.N+1),
-		toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
+		tables: NewTables(m), logits: make([]float64, m.V), exps: make([]float64, m.V),
+		attn: make([]float64, m.N+1), toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
 		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
 }
@@ -182,7 +183,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 				an.Margin[i] = logits[y] - top
 			}
 
-			ls := logSoftmaxAt(logits, y, im, az.log1p, nil, 0)
+			ls := logSoftmaxAt(logits, az.exps, y, im, az.log1p, false, 0)
 			ok := im == y
 			if ok {
 				correct++

@@ -188,31 +188,25 @@ func Argmax(x []float64) int {
 
 // logSoftmaxAt returns log_softmax(x)[y], given im = argmax x. With log1p it uses gbmi's form
 // (docs/math.md, "Loss and accuracy"): t = x - x[im], e = exp(t) with e[im] = 0,
-// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). If probs is not nil it also sets
-// probs = scale·(softmax(x) - onehot(y)), the gradient of scale·(-log_softmax(x)[y]).
-func logSoftmaxAt(x []float64, y, im int, log1p bool, probs []float64, scale float64) float64 {
+// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). e[len(x)] is scratch, left
+// holding exp(t); with grad it is then set to scale·(softmax(x) - onehot(y)), the gradient of
+// scale·(-log_softmax(x)[y]).
+func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) float64 {
 	mx := x[im]
-	s := 0.0
-	if probs == nil {
-		for i, v := range x {
-			if i != im {
-				s += expNonPos(v - mx)
-			}
-		}
+	e = e[:len(x)]
+	var s float64
+	if !grad {
+		// s = Σ_{i != im} exp(x_i - mx), left to right
+		s = expShiftedSum(e, x, mx, im)
 	} else {
-		probs = probs[:len(x)]
-		for i, v := range x {
-			e := expNonPos(v - mx) // e[i*] = exp(0) = 1, excluded from s below
-			probs[i] = e
-			s += e
-		}
-		s -= probs[im]
-		// softmax = e / (1 + Σe) with e[i*] = 1
+		// s = Σ_i exp(x_i - mx), left to right, minus e[im] = exp(0) = 1
+		s = expShiftedSum(e, x, mx, -1) - e[im]
+		// softmax = e / (1 + s) with e[im] = 1
 		k := scale / (1 + s)
-		for i := range probs {
-			probs[i] *= k
+		for i := range e {
+			e[i] *= k
 		}
-		probs[y] -= scale
+		e[y] -= scale
 	}
 	if log1p {
 		return x[y] - mx - math.Log1p(s)

@@ -10,7 +10,7 @@ import (
 // its scratch buffers between calls. It is not safe for concurrent use.
 type Evaluator struct {
 	dims          Dims
-	logits, probs []float64 // [V]
+	logits, probs []float64 // [V] (probs: exp(logits - max), then dloss/dlogits)
 	attn, dattn   []float64 // [n+1]
 	log1p         bool
 	Tables        *Tables
@@ -31,10 +31,6 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
 	B := ds.Len()
-	var probs []float64
-	if grad {
-		probs = e.probs
-	}
 	correct := 0
 	inv := 1 / float64(B)
 	for i := range B {
@@ -46,9 +42,9 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 			correct++
 		}
 		// the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
-		loss -= logSoftmaxAt(e.logits, y, im, e.log1p, probs, inv)
+		loss -= logSoftmaxAt(e.logits, e.probs, y, im, e.log1p, grad, inv)
 		if grad {
-			ExampleBackward(e.Grad, t, probs, e.attn, e.dattn, toks)
+			ExampleBackward(e.Grad, t, e.probs, e.attn, e.dattn, toks)
 		}
 	}
 	return loss * inv, float64(correct) * inv

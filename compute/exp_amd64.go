@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package compute
+
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
+
+// haveExpKernel reports whether expShiftedSumKernel may run: it needs AVX2, which
+// golang.org/x/sys/cpu reports only when both the CPU has it and the OS saves the YMM
+// registers (CPUID and XGETBV, which a hand-written stub would have to repeat). Read-only
+// after package initialisation.
+var haveExpKernel = cpu.X86.HasAVX2
+
+// expShiftedSumKernel is expShiftedSum in AVX2 assembly (exp_amd64.s), 4 lanes at a time, for
+// len(dst) == len(src) and dst not overlapping src. It reports slow if some src[i] - shift is
+// below -708 or NaN: those lanes need math.Exp, and then dst and sum are not valid.
+//
+//go:noescape
+func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (sum float64, slow bool)
+
+// expKernelConsts are the kernel's constants, taken from expNonPos's so that they are the
+// same float64 values: [invLn2N, round, ln2NHi, ln2NLo, 1/120, 1/24, 1/6, 0.5, -708] as
+// float64 bits, then the integers N-1 and 1023<<52 (read-only).
+var expKernelConsts = [11]uint64{
+	math.Float64bits(expInvLn2N), math.Float64bits(expRound),
+	math.Float64bits(expLn2NHi), math.Float64bits(expLn2NLo),
+	math.Float64bits(1.0 / 120), math.Float64bits(1.0 / 24), math.Float64bits(1.0 / 6), math.Float64bits(0.5),
+	math.Float64bits(expSlowBelow),
+	expN - 1, 1023 << 52,
+}
+
+// expTailMasks[3-r : 7-r] is the lane mask of the first r of 4 lanes (read-only).
+var expTailMasks = [7]int64{-1, -1, -1, 0, 0, 0, 0}
