@@ -25,7 +25,7 @@ type Options struct {
 	PDF       bool   // also write figures/*.pdf
 }
 
-// Build renders run r into the site folder o.Out (SPEC.md section 5) and returns the path of its
+// Build renders run r into the site folder o.Out and returns the path of its
 // index.html. Everything is first written to a fresh folder beside o.Out; only when all of it
 // succeeded are the files moved in, so a failure leaves the previous site as it was.
 func Build(r *compute.Run, o Options) (string, error) {
