@@ -677,3 +677,95 @@ func (p *Payload) derive(a *PayloadArray) error {
 	a.Scale = src.Scale
 	return nil
 }
+
+// EstimatePayloadBytes returns the size of the payload of a run of config c before
+// compression, from the layout EncodePayload writes (payloadLayout): every array's size is a
+// function of the config except the escaped groups of the "q8" heatmaps, which depend on how
+// far the heatmaps move between checkpoints. Their share is estimated as for the reference
+// config's training (q8EscapedShare); it is bounded by every group escaping, which makes a q8
+// array six times its smallest size. The header is estimated with typical numbers in the
+// figures' frames.
+func EstimatePayloadBytes(c compute.Config) int64 {
+	T, E := c.NumCheckpoints(), c.Epochs+1
+	layout, err := payloadLayout(c, T, E)
+	if err != nil || T < 1 {
+		return 0
+	}
+	h, err := newPayloadHeader(c, T, c.Epochs, standInFigures(c))
+	if err != nil {
+		return 0
+	}
+	var body int64
+	for _, slot := range layout {
+		a := slot.PayloadArray
+		N := 1
+		for _, s := range a.Shape {
+			N *= s
+		}
+		size := 0
+		switch a.Enc {
+		case "i32", "f32":
+			size = 4 * N
+		case "u8":
+			size = N
+		case "q16":
+			size = 2 * N
+			a.Scale = typicalFloat
+		case "q8":
+			M := N / T
+			groups := (M*(T-1) + 4) / 5
+			size = M + groups + 5*int(math.Round(q8EscapedShare(c)*float64(groups)))
+			a.Scale = typicalFloat
+		}
+		body = (body + 3) &^ 3
+		a.Offset, a.Size = int(body), size
+		body += int64(size)
+		h.Arrays = append(h.Arrays, a)
+	}
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return 0
+	}
+	return 12 + int64(len(hdr)+3)&^3 + body
+}
+
+// typicalFloat stands for a computed float64 in an estimated header: 17 significant digits.
+const typicalFloat = 0.12345678901234567
+
+// q8EscapedShare is the share of the "q8" groups whose five differences are not all in
+// {-1, 0, 1}, for a run of config c. It is fitted on runs of the reference config's training
+// (vocab 7 to 64, 3000 epochs, checkpoints every 1 to 300 epochs): a difference exceeds one
+// step with a probability p = 1 - exp(-(k/289)^1.35) for checkpoints every k epochs, and a group
+// escapes unless its five do not.
+func q8EscapedShare(c compute.Config) float64 {
+	k := float64(max(c.CheckpointEvery, 1))
+	p := 1 - math.Exp(-math.Pow(k/289, 1.35))
+	return 1 - math.Pow(1-p, 5)
+}
+
+// standInFigures returns the report's figures for config c without drawing them, their
+// frames filled with typical numbers: what the payload header says of them, for
+// EstimatePayloadBytes. They are prepared from zero analyses of a small vocabulary with c's
+// sequence length (the figures' header entries depend on the vocabulary by a few digits only),
+// so that an estimate of a config too large to run stays cheap.
+func standInFigures(c compute.Config) []Figure {
+	sc := c
+	sc.Vocab, sc.ForceAdjacent, sc.Epochs, sc.CheckpointEvery = 8, []int{0}, 1, 1
+	a := compute.NewAnalysis(compute.DimsOf(sc))
+	r := &compute.Run{Config: sc, Epochs: []int{0}, Analyses: []*compute.Analysis{a}}
+	specs, err := figureSpecs(r)
+	if err != nil {
+		return nil
+	}
+	v := typicalFloat
+	figs := make([]Figure, len(specs))
+	for i, s := range specs {
+		figs[i] = s.figure()
+		figs[i].Frame = Frame{Width: s.w, Height: s.h, X0: v, Y0: v, X1: v, Y1: v, XMin: s.frame.XMin, XMax: s.frame.XMax, YMin: v, YMax: v,
+			LogY: s.frame.LogY, ZGamma: s.frame.ZGamma}
+		if s.kind == kindHeatmap {
+			figs[i].Frame.ZMin, figs[i].Frame.ZMax = -v, v
+		}
+	}
+	return figs
+}
