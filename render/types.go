@@ -50,8 +50,8 @@ type Frame struct {
 	XMax   float64 `json:"x_max"`
 	YMin   float64 `json:"y_min"`
 	YMax   float64 `json:"y_max"`
-	LogY   bool    `json:"log_y"`   // y axis is logarithmic
-	ZMin   float64 `json:"z_min"`   // heatmaps: the colour scale's range (symmetric around 0)
+	LogY   bool    `json:"log_y"` // y axis is logarithmic
+	ZMin   float64 `json:"z_min"` // heatmaps: the colour scale's range (symmetric around 0)
 	ZMax   float64 `json:"z_max"`
 	ZGamma float64 `json:"z_gamma"` // heatmaps: a value v takes the colour at sign(v)·|v/ZMax|^ZGamma of the scale (0 or 1: linear)
 }
