@@ -110,7 +110,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-out", "afile/site"}, `maxgrok: flag -out: mkdir afile: not a directory`},
 		{[]string{"-out", "theirs"}, `maxgrok: flag -out: theirs holds files this program did not write where the site goes (index.html)`},
 		{[]string{"-vocab", "1024"}, `maxgrok: config too large: its 301 checkpoints and analyses need about 7399 MiB of memory (limit 4096 MiB); raise checkpoint_every or lower vocab`},
-		{[]string{"-vocab", "512"}, `maxgrok: config too large: the slider's payload would be about 150 MiB (limit 95 MiB for a web host); raise checkpoint_every or lower vocab`},
+		{[]string{"-vocab", "600"}, `maxgrok: config too large: data/analyses.safetensors would be 1244 MiB (limit 1024 MiB); raise checkpoint_every or lower vocab`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, dir, tc.args...)

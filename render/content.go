@@ -190,8 +190,8 @@ func sectionID(name string) string {
 	return strings.ToLower(base)
 }
 
-// Phases computes the run's notable epochs from its analyses (test metrics at checkpoints) and
-// metrics (train accuracy at every epoch), each snapped to a checkpoint:
+// Phases computes the run's notable epochs from its metrics (runMetrics: test accuracy at
+// checkpoints, train accuracy at every epoch) and analyses, each snapped to a checkpoint:
 //
 //	start       epoch 0
 //	early_peak  the highest test accuracy before it falls by 5 points or more (the model starts
@@ -204,22 +204,15 @@ func sectionID(name string) string {
 //
 // Phases the run does not have are left out.
 func Phases(r *compute.Run) []Phase {
-	as := r.Analyses
+	as, m := r.Analyses, runMetrics(r)
+	testAcc := m.TestAcc
 	T := len(as)
 	var out []Phase
 	add := func(key, name string, i int, desc string) {
 		out = append(out, Phase{Key: key, Name: name, Epoch: r.Epochs[i], Description: desc})
 	}
 	add("start", "Start", 0, "The initial, random model.")
-	firstAt := func(pred func(a *compute.Analysis) bool) int {
-		for i, a := range as {
-			if pred(a) {
-				return i
-			}
-		}
-		return -1
-	}
-	grok := firstAt(func(a *compute.Analysis) bool { return a.TestAcc >= 0.99 })
+	grok := slices.IndexFunc(testAcc, func(acc float64) bool { return acc >= 0.99 })
 	end := T
 	if grok >= 0 {
 		end = grok
@@ -227,39 +220,35 @@ func Phases(r *compute.Run) []Phase {
 	peak := -1
 	best := math.Inf(-1)
 	for i := 0; i < end; i++ {
-		if as[i].TestAcc > best {
-			best = as[i].TestAcc
+		if testAcc[i] > best {
+			best = testAcc[i]
 			peak = i
 		}
-		if peak >= 0 && as[i].TestAcc <= best-0.05 {
+		if peak >= 0 && testAcc[i] <= best-0.05 {
 			break
 		}
 	}
 	dropped := false
 	for i := peak + 1; i < end && peak >= 0; i++ {
-		if as[i].TestAcc <= best-0.05 {
+		if testAcc[i] <= best-0.05 {
 			dropped = true
 		}
 	}
 	if dropped {
-		add("early_peak", "Early peak", peak, fmt.Sprintf("Test accuracy peaks at %.1f%% before memorisation sets in.", 100*as[peak].TestAcc))
+		add("early_peak", "Early peak", peak, fmt.Sprintf("Test accuracy peaks at %.1f%% before memorisation sets in.", 100*testAcc[peak]))
 		low := peak
 		for i := peak; i < end; i++ {
-			if as[i].TestAcc < as[low].TestAcc {
+			if testAcc[i] < testAcc[low] {
 				low = i
 			}
 		}
-		add("plateau", "Plateau", low, fmt.Sprintf("Test accuracy bottoms out at %.1f%% while the model memorises.", 100*as[low].TestAcc))
+		add("plateau", "Plateau", low, fmt.Sprintf("Test accuracy bottoms out at %.1f%% while the model memorises.", 100*testAcc[low]))
 	}
-	for _, m := range r.Metrics {
-		if m.TrainAcc >= 1 {
-			i := nearestAtOrAfter(r.Epochs, m.Epoch)
-			add("memorised", "Train 100%", i, fmt.Sprintf("Train accuracy first reaches 100%% at epoch %d.", m.Epoch))
-			break
-		}
+	if e := slices.IndexFunc(m.EpochTrainAcc, func(acc float64) bool { return acc >= 1 }); e >= 0 {
+		add("memorised", "Train 100%", nearestAtOrAfter(r.Epochs, e), fmt.Sprintf("Train accuracy first reaches 100%% at epoch %d.", e))
 	}
 	if grok >= 0 {
-		add("grokked", "Grokked", grok, fmt.Sprintf("Test accuracy first reaches 99%% (%.2f%%).", 100*as[grok].TestAcc))
+		add("grokked", "Grokked", grok, fmt.Sprintf("Test accuracy first reaches 99%% (%.2f%%).", 100*testAcc[grok]))
 	}
 	bp := 0
 	for i, a := range as {
@@ -270,7 +259,7 @@ func Phases(r *compute.Run) []Phase {
 	if as[bp].CubicBound > 0 {
 		add("bound_peak", "Bound peak", bp, fmt.Sprintf("The certified bound peaks at %.1f%%.", 100*as[bp].CubicBound))
 	}
-	add("final", "Final", T-1, fmt.Sprintf("The trained model: test accuracy %.2f%%.", 100*as[T-1].TestAcc))
+	add("final", "Final", T-1, fmt.Sprintf("The trained model: test accuracy %.2f%%.", 100*testAcc[T-1]))
 	slices.SortStableFunc(out, func(a, b Phase) int { return a.Epoch - b.Epoch })
 	return out
 }

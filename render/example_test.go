@@ -33,6 +33,7 @@ func ExampleDecodePayload() {
 	// pos_ov q16 [3 2 8]
 	// ov q8 [3 8 8]
 	// margin q8 [3 8 8]
+	// ov_centered derived [3 8 8]
 	// l2_norm f32 [3]
 	// brute_force_acc f32 [3]
 	// cubic_bound f32 [3]

@@ -112,7 +112,7 @@ func TestFiguresDeterministic(t *testing.T) {
 		a := figMust(t, r, true)
 		b := figMust(t, r, true)
 		for i := range a {
-			if !bytes.Equal(a[i].SVG, b[i].SVG) || !bytes.Equal(a[i].FrameSVG, b[i].FrameSVG) {
+			if !bytes.Equal(a[i].SVG, b[i].SVG) {
 				t.Errorf("%s: SVG differs between two renderings", a[i].Name)
 			}
 			if !bytes.Equal(a[i].PDF, b[i].PDF) {
@@ -283,31 +283,54 @@ func figCheck(t *testing.T, f Figure) {
 		t.Errorf("%s: %d <text> elements", f.Name, texts)
 	}
 
-	if f.Kind == "series" {
-		return
-	}
-	if f.FrameSVG == nil {
-		t.Fatalf("%s: no FrameSVG", f.Name)
-	}
-	froot := figParseSVG(t, f.Name+" frame", f.FrameSVG)
-	if fw, fh := figViewBox(t, f.Name+" frame", froot); fw != w || fh != h {
-		t.Errorf("%s: FrameSVG is %gx%g, SVG %gx%g", f.Name, fw, fh, w, h)
-	}
-	if froot.attr("width") != root.attr("width") {
-		t.Errorf("%s: FrameSVG width %q, SVG %q", f.Name, froot.attr("width"), root.attr("width"))
-	}
-	froot.walk(nil, func(n *figNode, classes []string) {
-		if n.XMLName.Local == "g" && n.attr("class") == "data" {
-			t.Errorf("%s: FrameSVG has a data group", f.Name)
-		}
-	})
-	// the frame is the figure minus its data group
-	if got, want := string(f.FrameSVG), figDataGroup.ReplaceAllString(string(f.SVG), ""); got != want {
-		t.Errorf("%s: FrameSVG is not the SVG without its data", f.Name)
-	}
+	figCheckClasses(t, f, root)
 }
 
-var figDataGroup = regexp.MustCompile(`(?s)<g class="data">\n.*?</g>\n`)
+// figCheckClasses checks the classes templates/app.js selects the parts it updates by: a data
+// group per series, the zero line, the y tick labels, the colour bar and its tick labels.
+func figCheckClasses(t *testing.T, f Figure, root *figNode) {
+	count := map[string]int{}
+	root.walk(nil, func(n *figNode, classes []string) {
+		if c := n.attr("class"); c != "" {
+			count[n.XMLName.Local+"."+c]++
+		}
+	})
+	want := map[string]int{"g.data": len(f.Series)}
+	switch f.Kind {
+	case "line", "scatter":
+		if fr := f.Frame; fr.YMin < 0 && fr.YMax > 0 {
+			want["path.zero"] = 1
+		}
+		if f.XCount < 1 || len(f.AxisLabels) != 1 {
+			t.Errorf("%s: x_count %d, axis labels %q", f.Name, f.XCount, f.AxisLabels)
+		}
+	case "heatmap":
+		want["image.cbar"] = 1
+		want["g.marks"] = count["g.marks"]
+		if len(f.Series) != 1 || len(f.AxisLabels) != 2 {
+			t.Errorf("%s: series %v, axis labels %q; want one series, two labels", f.Name, f.Series, f.AxisLabels)
+		}
+		if (f.Marks != "") != (count["g.marks"] == 1) {
+			t.Errorf("%s: marks %q, %d marks groups", f.Name, f.Marks, count["g.marks"])
+		}
+		if count["text.cbar-tick"] < 3 {
+			t.Errorf("%s: %d colour bar tick labels", f.Name, count["text.cbar-tick"])
+		}
+	}
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("%s: %d %s, want %d", f.Name, count[k], k, n)
+		}
+	}
+	if f.Kind != "series" || !f.Frame.LogY {
+		if count["text.tick-y"] < 2 {
+			t.Errorf("%s: %d y tick labels", f.Name, count["text.tick-y"])
+		}
+	}
+	if count["path.zero"] > 1 || count["image.cbar"] > 1 {
+		t.Errorf("%s: classes %v", f.Name, count)
+	}
+}
 
 var figPathNum = regexp.MustCompile(`-?[0-9.]+`)
 
@@ -341,10 +364,10 @@ func TestFiguresReference(t *testing.T) {
 	total := 0
 	for _, f := range figs {
 		t.Run(f.Name, func(t *testing.T) { figCheck(t, f) })
-		total += len(f.SVG) + len(f.FrameSVG)
-		t.Logf("%-12s SVG %6d B  FrameSVG %6d B  PDF %6d B  frame %.1f,%.1f–%.1f,%.1f", f.Name, len(f.SVG), len(f.FrameSVG), len(f.PDF), f.Frame.X0, f.Frame.Y0, f.Frame.X1, f.Frame.Y1)
+		total += len(f.SVG)
+		t.Logf("%-12s SVG %6d B  PDF %6d B  frame %.1f,%.1f–%.1f,%.1f", f.Name, len(f.SVG), len(f.PDF), f.Frame.X0, f.Frame.Y0, f.Frame.X1, f.Frame.Y1)
 	}
-	t.Logf("total SVG + FrameSVG: %d B", total)
+	t.Logf("total SVG: %d B", total)
 	if total > 600<<10 {
 		t.Errorf("figures take %d bytes", total)
 	}
@@ -380,7 +403,6 @@ func TestFiguresReference(t *testing.T) {
 	if dir := os.Getenv("FIGURES_OUT"); dir != "" { // for looking at them
 		for _, f := range figs {
 			os.WriteFile(filepath.Join(dir, f.Name+".svg"), f.SVG, 0o644)
-			os.WriteFile(filepath.Join(dir, f.Name+".frame.svg"), f.FrameSVG, 0o644)
 			os.WriteFile(filepath.Join(dir, f.Name+".pdf"), f.PDF, 0o644)
 		}
 	}
@@ -496,47 +518,6 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestSimplify(t *testing.T) {
-	var pts [][2]float64
-	for i := range 1000 {
-		x := float64(i) / 2
-		pts = append(pts, [2]float64{x, 100 + 40*math.Sin(x/30)})
-	}
-	pts[500][1] += 20 // a spike survives
-	got := simplify(pts, simplifyTolerance)
-	if len(got) > 200 || got[0] != pts[0] || got[len(got)-1] != pts[len(pts)-1] {
-		t.Errorf("simplified to %d points", len(got))
-	}
-	found := false
-	for _, p := range got {
-		found = found || p == pts[500]
-	}
-	if !found {
-		t.Error("spike dropped")
-	}
-	// every dropped point is within the tolerance of the kept polyline
-	for _, p := range pts {
-		best := math.Inf(1)
-		for i := 0; i+1 < len(got); i++ {
-			best = math.Min(best, figSegDist(p, got[i], got[i+1]))
-		}
-		if best > simplifyTolerance+1e-9 {
-			t.Fatalf("point %v is %g from the simplified line", p, best)
-		}
-	}
-}
-
-func figSegDist(p, a, b [2]float64) float64 {
-	dx, dy := b[0]-a[0], b[1]-a[1]
-	px, py := p[0]-a[0], p[1]-a[1]
-	l2 := dx*dx + dy*dy
-	t := 0.0
-	if l2 > 0 {
-		t = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
-	}
-	return math.Hypot(px-t*dx, py-t*dy)
-}
-
 func TestReduce(t *testing.T) {
 	r := figSyntheticRun(8, 1)
 	r.Metrics = nil
@@ -649,16 +630,16 @@ func ExampleFigures() {
 		panic(err)
 	}
 	for _, f := range figs {
-		fmt.Println(f.Name, f.Kind, f.FrameSVG != nil)
+		fmt.Println(f.Name, f.Kind, len(f.Series))
 	}
 	// Output:
-	// qk line true
-	// ov_centered heatmap true
-	// ov heatmap true
-	// pos_qk scatter true
-	// irrelevant scatter true
-	// margin heatmap true
-	// loss series false
-	// accuracy series false
-	// l2_norm series false
+	// qk line 1
+	// ov_centered heatmap 1
+	// ov heatmap 1
+	// pos_qk scatter 1
+	// irrelevant scatter 4
+	// margin heatmap 1
+	// loss series 2
+	// accuracy series 4
+	// l2_norm series 1
 }

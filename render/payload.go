@@ -1,94 +1,81 @@
 package render
 
-// The payload: every per-checkpoint series the epoch slider needs, packed for gzip and brotli.
-//
-// Layout (version 2, little-endian):
+// The payload: every series the epoch slider needs, in one little-endian binary made for gzip
+// and brotli (PayloadScripts wraps it in a script). Version 2:
 //
 //	offset 0   8 bytes   magic "MXGKPAY2"
 //	offset 8   uint32    h, the length of the header
 //	offset 12  h bytes   the header, JSON (PayloadHeader), padded with spaces so that 12+h is a
 //	                     multiple of 4
-//	offset 12+h          the body: the arrays the header lists, each at Offset bytes from the
-//	                     body's start (a multiple of 4), Size bytes long, zero padded between
+//	offset 12+h          the body: each array the header lists, at its offset from the body's
+//	                     start (a multiple of 4), size bytes long, zero padded between
 //
-// Array encodings (Shape is row-major; T = checkpoints, V = vocab, n = seq_len, E = epochs+1;
-// for a [T, ...] series, M is the number of values per checkpoint and "element-major" means the
-// T values of element 0, then the T values of element 1, ...):
+// The header lists every array (PayloadArray): one per row of compute.Analyses, encoded as its
+// Encoding says, plus three extras: epoch (the checkpoint epochs), the train loss and accuracy
+// per epoch (the analyses' train_loss and train_acc, over the epochs instead of the
+// checkpoints) and train_mask. It lists every figure (PayloadFigure) with its kind and the
+// series it draws, each naming an array. Arrays come grouped by encoding, which keeps like
+// bytes together for the compressors.
 //
-//	"i32"  int32 values w[0..N), "f32" float32 values rounded to 15 mantissa bits (a relative
-//	       error under 1.6e-5: enough for the 4 significant digits the page prints), both as
-//	       32-bit words stored as differences d[i] = w[i] - w[i-1] mod 2^32 (w[-1] = 0) in four
-//	       byte planes: the top bytes (bits 24-31) of all the d[i], then bits 16-23, 8-15, 0-7.
-//	       Neighbouring values share their sign, exponent and top mantissa bits, so the high
-//	       planes are nearly constant, and the low plane is zero (the rounding).
-//	"u8"   uint8 values (the training mask, 1 = training pair)
-//	"q8"   a [T, ...] series quantised to int8 with one scale: q = round(x / Scale), |q| <= 127,
-//	       so |x - q·Scale| <= Scale/2. Bytes: the M values of checkpoint 0 (int8); then the
-//	       differences s[j] between consecutive checkpoints, j = k·(T-1) + t-1 for element k
-//	       and t = 1..T-1 (element-major), s = q[t] - q[t-1], in groups of five (a short last
-//	       group is padded with zeros): a group whose five s are all in {-1, 0, 1} is one
-//	       byte c = Σ_i trit(s[5g+i])·3^i with trit(0) = 0, trit(1) = 1, trit(-1) = 2, so
-//	       c < 243; any other group is the byte 243; last, for every group marked 243 in order,
-//	       its five s mod 256. The heatmaps move by at most one step between most checkpoints:
-//	       five differences a byte, and runs of unchanged cells become runs of zero bytes, which
-//	       gzip and brotli take five times faster and pack better than one byte a difference
-//	       (reference run, gzip -6: ov 136 KB instead of 167 KB, margin 75 KB instead of 114 KB).
-//	"q16"  a [T, ...] series quantised to int16 with one scale, |q| <= 2^(Bits-1) - 1 (Bits <=
-//	       16, in the header), stored element-major as the residuals of a linear prediction
-//	       over checkpoints: r = q[t] - p mod 2^16 read as int16, with p = 0 at t = 0, q[0] at
-//	       t = 1 and 2·q[t-1] - q[t-2] after; each r as its zigzag code z = (r << 1) ^ (r >> 15)
-//	       (uint16, so small |r| gives small z), all the high bytes of the z, then all the low
-//	       bytes. The curves are smooth in the epoch, so the residuals are small and the high
-//	       plane is mostly zero (reference run, gzip -6: the four 15-bit series take 75 KB, 5.2
-//	       bits a value; as plain differences they would take 92 KB).
+// The encodings (shapes are row-major; T checkpoints, M values per checkpoint; "element-major"
+// is the T values of element 0, then the T values of element 1, ...):
 //
-// Arrays (names as in data/analyses.safetensors where they exist):
+//	i32, f32  32-bit words (int32; float32 rounded to 15 mantissa bits, a relative error under
+//	          1.6e-5, enough for the 4 significant digits the page prints) stored as differences
+//	          d[i] = w[i] - w[i-1] mod 2^32 (w[-1] = 0) in four byte planes: the top bytes of all
+//	          the d[i], then their bits 16-23, 8-15 and 0-7. Neighbouring values share sign,
+//	          exponent and top mantissa bits, so the high planes are nearly constant and the low
+//	          one zero.
+//	u8        one byte a value (train_mask: 1 for a training pair).
+//	q8        compute.EncQ8 (the heatmaps): a [T, ...] series quantised with one scale,
+//	          q = round(x / scale), |q| <= 127. Bytes: the M values of checkpoint 0 (int8); then the
+//	          element-major differences s = q[t] - q[t-1], t >= 1, in groups of five (the last one
+//	          padded with zeros): a group whose five s are all in {-1, 0, 1} is the byte
+//	          Σ trit(s[5g+i])·3^i with trit(0) = 0, trit(1) = 1, trit(-1) = 2 (under 243), any other
+//	          group the byte 243; last, the five s mod 256 of every group marked 243, in order.
+//	          Heatmaps move by at most one step between most checkpoints: five differences fit a
+//	          byte, and unchanged cells give runs of zero bytes, which gzip and brotli take fast.
+//	q16       compute.EncQ16Line (bits 15) and compute.EncQ16Full (bits 16): a [T, ...] series
+//	          quantised with one scale, |q| <= 2^(bits-1) - 1, stored element-major as the
+//	          residuals of a linear prediction over the checkpoints, r = q[t] - p mod 2^16 read as
+//	          int16, with p = 0 at t = 0, q[0] at t = 1 and 2·q[t-1] - q[t-2] after; each r as its
+//	          zigzag code z = (r << 1) ^ (r >> 15), all the high bytes of the z, then all the low
+//	          bytes. The curves are smooth in the epoch, so the high plane is mostly zero; 15 bits
+//	          print every value to 4 significant digits of the series' range.
+//	derived   compute.EncDerived: no bytes; the page computes the array from the array "from" as
+//	          "derive" says. "centre": a[t, x, y] = from[t, x, y] - from[t, x, x].
 //
-//	epoch [T] i32
-//	qk [T,V], eos_direct [T,V], eos_ov [T,V], pos_ov [T,n,V] q16 with 15 bits: a step of
-//	    1/16383 of the series' largest |x|, an error of at most 3.1e-5 of it, so that every value
-//	    prints to 4 significant digits of the series' range
-//	pos_qk [T,n] q16 with 16 bits
-//	ov [T,V,V], margin [T,V,V] q8 (ov_centered is derived by the page: ov[t,x] - ov[t,t])
-//	l2_norm, brute_force_acc, cubic_bound, test_loss, test_acc [T] f32 (test metrics from
-//	    metrics.csv when it has them, else from the analyses)
-//	train_loss, train_acc [E] f32, epochs 0..epochs (from metrics.csv)
-//	train_mask [V,V] u8
-//
-// Measured on the reference run (V=64, 301 checkpoints, 3001 epochs): 817 KB raw (ov and margin
-// 583 KB, the line series 194 KB); gzip -6 makes 297 KB of it in 33 ms and brotli 6 284 KB in
-// 37 ms, one core each, so the scripts are 371 KB and 355 KB. Version 1 (a byte per heatmap
-// difference, 10-bit line series as plain differences, plain floats) was 2.7 MB and needed
-// gzip -9, 1.7 s, for 304 KB: its heatmap bytes, zeros with a ±1 every five or so, hash alike
-// and seldom give a match long enough to stop the search, so nearly every position walked its
-// whole hash chain (4096 candidates at -9, 128 at -6).
-//
-// The header also carries the config, the colour map of the heatmaps (Diverging's stops) and
-// each figure's name, title, kind and Frame. The bytes depend only on the run and the figures.
+// The bytes depend only on the run and the figures.
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-
-	"github.com/andybalholm/brotli"
+	"slices"
 
 	"maxgrok/compute"
 )
-
-// lineBits is the quantisation of the animated line and glyph series (see the layout above).
-const lineBits = 15
 
 // PayloadMagic starts every payload.
 const PayloadMagic = "MXGKPAY2"
 
 // PayloadVersion is the version of the layout written by EncodePayload.
 const PayloadVersion = 2
+
+// The payload's arrays that are not rows of compute.Analyses.
+const (
+	payloadEpoch     = "epoch"      // [T] i32, the checkpoint epochs
+	payloadTrainMask = "train_mask" // [V, V] u8, 1 for a training pair
+	// and train_loss, train_acc: [E] f32, per epoch (perEpochMetric)
+)
+
+// What the first index of an array runs over (PayloadArray.Over).
+const (
+	overCheckpoints = "checkpoints"
+	overEpochs      = "epochs"
+)
 
 // PayloadHeader is the JSON header of a payload.
 type PayloadHeader struct {
@@ -104,24 +91,32 @@ type PayloadHeader struct {
 	Arrays      []PayloadArray  `json:"arrays"`
 }
 
-// PayloadFigure is what the page needs to know of a figure: its overlay geometry and ranges.
+// PayloadFigure is what the page needs to know of a figure (see Figure): the page branches on
+// Kind and reads the series from Series, never from the figure's name.
 type PayloadFigure struct {
-	Name  string `json:"name"`
-	Title string `json:"title"`
-	Kind  string `json:"kind"`
-	Frame Frame  `json:"frame"`
+	Name       string         `json:"name"`
+	Title      string         `json:"title"`
+	Kind       string         `json:"kind"` // "line", "scatter", "heatmap" or "series"
+	Frame      Frame          `json:"frame"`
+	Series     []FigureSeries `json:"series"`
+	AxisLabels []string       `json:"axis_labels"`
+	XCount     int            `json:"x_count,omitempty"`
+	Marks      string         `json:"marks,omitempty"`
 }
 
 // PayloadArray describes one array of the body; Data holds its values after DecodePayload.
 type PayloadArray struct {
 	Name   string    `json:"name"`
-	Enc    string    `json:"enc"` // "i32", "f32", "u8", "q8" or "q16"
+	Enc    string    `json:"enc"` // "i32", "f32", "u8", "q8", "q16" or "derived"
 	Shape  []int     `json:"shape"`
-	Offset int       `json:"offset"`          // from the body's start, a multiple of 4
-	Size   int       `json:"size"`            // bytes
-	Bits   int       `json:"bits,omitempty"`  // q8, q16: |q| <= 2^(Bits-1) - 1
-	Scale  float64   `json:"scale,omitempty"` // q8, q16: value = q·Scale
-	Data   []float64 `json:"-"`               // decoded values, row-major (DecodePayload)
+	Over   string    `json:"over,omitempty"`   // what the first index runs over: "checkpoints" or "epochs" ("" for train_mask)
+	Offset int       `json:"offset"`           // from the body's start, a multiple of 4
+	Size   int       `json:"size"`             // bytes
+	Bits   int       `json:"bits,omitempty"`   // q8, q16: |q| <= 2^(Bits-1) - 1
+	Scale  float64   `json:"scale,omitempty"`  // q8, q16: value = q·Scale
+	From   string    `json:"from,omitempty"`   // derived: the array it is computed from
+	Derive string    `json:"derive,omitempty"` // derived: how ("centre")
+	Data   []float64 `json:"-"`                // decoded values, row-major (DecodePayload)
 }
 
 // Payload is a decoded payload.
@@ -139,18 +134,195 @@ func (p *Payload) Array(name string) *PayloadArray {
 	return nil
 }
 
-type payloadWriter struct {
-	hdr  PayloadHeader
-	body []byte
+// payloadEncoding returns the payload encoding and bits of an analysis's Encoding.
+func payloadEncoding(e compute.Encoding) (enc string, bits int, err error) {
+	switch e {
+	case compute.EncQ8:
+		return "q8", 8, nil
+	case compute.EncQ16Line:
+		return "q16", 15, nil
+	case compute.EncQ16Full:
+		return "q16", 16, nil
+	case compute.EncF32:
+		return "f32", 0, nil
+	case compute.EncDerived:
+		return "derived", 0, nil
+	}
+	return "", 0, fmt.Errorf("payload: unknown encoding %q", e)
 }
 
-func (w *payloadWriter) add(a PayloadArray, data []byte) {
-	for len(w.body)%4 != 0 {
-		w.body = append(w.body, 0)
+// derivation returns how the page computes a derived analysis (compute.EncDerived) from a
+// stored one.
+func derivation(name string) (from, derive string, err error) {
+	switch name {
+	case "ov_centered": // ov[t, x] − ov[t, t]
+		return "ov", "centre", nil
 	}
-	a.Offset, a.Size = len(w.body), len(data)
-	w.body = append(w.body, data...)
-	w.hdr.Arrays = append(w.hdr.Arrays, a)
+	return "", "", fmt.Errorf("payload: analysis %q is derived, but how is not known", name)
+}
+
+// payloadSlot is one array of the payload before its bytes: its description and, for the rows
+// of compute.Analyses, the row.
+type payloadSlot struct {
+	PayloadArray
+	spec *compute.AnalysisSpec // nil for epoch and train_mask
+}
+
+// payloadLayout returns the arrays of the payload of config c with T checkpoints up to the
+// last epoch E-1, in the body's order, without offsets, sizes and scales. EncodePayload writes
+// them, EstimatePayloadBytes sizes them.
+func payloadLayout(c compute.Config, T, E int) ([]payloadSlot, error) {
+	dims := compute.DimsOf(c)
+	out := []payloadSlot{{PayloadArray: PayloadArray{Name: payloadEpoch, Enc: "i32", Shape: []int{T}, Over: overCheckpoints}}}
+	groups := [][]compute.Encoding{ // the body's order
+		{compute.EncQ16Line, compute.EncQ16Full}, {compute.EncQ8}, {compute.EncDerived}, {compute.EncF32},
+	}
+	var perEpoch []payloadSlot
+	for _, group := range groups {
+		for i := range compute.Analyses {
+			s := &compute.Analyses[i]
+			if !slices.Contains(group, s.Encoding) {
+				continue
+			}
+			enc, bits, err := payloadEncoding(s.Encoding)
+			if err != nil {
+				return nil, err
+			}
+			a := PayloadArray{Name: s.Name, Enc: enc, Bits: bits, Shape: append([]int{T}, s.Extent.Shape(dims)...), Over: overCheckpoints}
+			if enc == "derived" {
+				if a.From, a.Derive, err = derivation(s.Name); err != nil {
+					return nil, err
+				}
+			}
+			if s.Metric && perEpochMetric(s.Name) {
+				a.Shape, a.Over = []int{E}, overEpochs
+				perEpoch = append(perEpoch, payloadSlot{a, s})
+				continue
+			}
+			out = append(out, payloadSlot{a, s})
+		}
+	}
+	out = append(out, perEpoch...)
+	out = append(out, payloadSlot{PayloadArray: PayloadArray{Name: payloadTrainMask, Enc: "u8", Shape: []int{c.Vocab, c.Vocab}}})
+	return out, nil
+}
+
+// newPayloadHeader returns the header of a payload of config c without its arrays.
+func newPayloadHeader(c compute.Config, T, lastEpoch int, figs []Figure) (PayloadHeader, error) {
+	cfg, err := json.Marshal(c)
+	if err != nil {
+		return PayloadHeader{}, fmt.Errorf("payload: %w", err)
+	}
+	h := PayloadHeader{
+		Version: PayloadVersion, Vocab: c.Vocab, SeqLen: c.SeqLen, Checkpoints: T,
+		Epochs: lastEpoch, TrainSize: c.TrainSize(), Config: cfg,
+	}
+	for _, s := range divergingStops {
+		h.Colormap = append(h.Colormap, [3]uint8{s.R, s.G, s.B})
+	}
+	for _, f := range figs {
+		h.Figures = append(h.Figures, PayloadFigure{Name: f.Name, Title: f.Title, Kind: f.Kind, Frame: f.Frame,
+			Series: f.Series, AxisLabels: f.AxisLabels, XCount: f.XCount, Marks: f.Marks})
+	}
+	return h, nil
+}
+
+// assemble returns the payload of header h and the arrays' bytes, setting the arrays' offsets
+// and sizes in h.
+func assemble(h PayloadHeader, data [][]byte) ([]byte, error) {
+	var body []byte
+	for i := range h.Arrays {
+		for len(body)%4 != 0 {
+			body = append(body, 0)
+		}
+		h.Arrays[i].Offset, h.Arrays[i].Size = len(body), len(data[i])
+		body = append(body, data[i]...)
+	}
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	for (12+len(hdr))%4 != 0 {
+		hdr = append(hdr, ' ')
+	}
+	out := make([]byte, 0, 12+len(hdr)+len(body))
+	out = append(out, PayloadMagic...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(hdr)))
+	out = append(out, hdr...)
+	return append(out, body...), nil
+}
+
+// EncodePayload returns the payload of run r (every checkpoint analysed) and its figures, in
+// the layout described at the top of this file. It fails if a series holds NaN or ±Inf,
+// naming the series and the epoch (test metrics may be NaN when the test set is empty).
+func EncodePayload(r *compute.Run, figs []Figure) ([]byte, error) {
+	if r == nil || len(r.Epochs) == 0 || len(r.Analyses) != len(r.Epochs) {
+		return nil, errors.New("payload: the run needs one analysis per checkpoint, at least one")
+	}
+	for i, a := range r.Analyses {
+		if a == nil {
+			return nil, fmt.Errorf("payload: the checkpoint of epoch %d is not analysed", r.Epochs[i])
+		}
+	}
+	c := r.Config
+	V, T, last := c.Vocab, len(r.Epochs), r.Epochs[len(r.Epochs)-1]
+	layout, err := payloadLayout(c, T, last+1)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newPayloadHeader(c, T, last, figs)
+	if err != nil {
+		return nil, err
+	}
+	mask := compute.TrainMask(c)
+	metrics := runMetrics(r)
+	emptyTest := c.TrainSize() == V*V
+	epochs := make([]int, last+1)
+	for e := range epochs {
+		epochs[e] = e
+	}
+	data := make([][]byte, len(layout))
+	for k, slot := range layout {
+		a, s := slot.PayloadArray, slot.spec
+		var b []byte
+		switch {
+		case a.Name == payloadEpoch:
+			ep := make([]uint32, T)
+			for i, e := range r.Epochs {
+				ep[i] = uint32(int32(e))
+			}
+			b = encodeWords(ep)
+		case a.Name == payloadTrainMask:
+			b = make([]byte, len(mask))
+			for i, m := range mask {
+				if m {
+					b[i] = 1
+				}
+			}
+		case a.Enc == "q8" || a.Enc == "q16":
+			b, a.Scale, err = encodeQuantised(a, r.Epochs, func(i int) []float64 { return s.Values(r.Analyses[i]) })
+		case a.Enc == "f32" && a.Over == overEpochs:
+			b, err = encodeF32(a.Name, epochs, metrics.perEpoch(a.Name), false)
+		case a.Enc == "f32":
+			xs := metrics.perCheckpoint(a.Name)
+			if !s.Metric || xs == nil {
+				xs = make([]float64, T)
+				for i, an := range r.Analyses {
+					xs[i] = s.Values(an)[0]
+				}
+			}
+			b, err = encodeF32(a.Name, r.Epochs, xs, emptyTest && s.Metric)
+		case a.Enc == "derived":
+		default:
+			err = fmt.Errorf("payload: %s: cannot encode %q", a.Name, a.Enc)
+		}
+		if err != nil {
+			return nil, err
+		}
+		h.Arrays = append(h.Arrays, a)
+		data[k] = b
+	}
+	return assemble(h, data)
 }
 
 // checkFinite returns an error naming the series and the epoch of the first non-finite value.
@@ -163,29 +335,29 @@ func checkFinite(name string, epoch int, xs ...float64) error {
 	return nil
 }
 
-// addQuantised quantises the series get(i) (the same length for every checkpoint i) to bits
-// (8, or 9 to 16) and adds it as a "q8" or "q16" array of shape [T, shape...].
-func (w *payloadWriter) addQuantised(name string, bits int, epochs []int, shape []int, get func(i int) []float64) error {
+// encodeQuantised returns the "q8" or "q16" bytes (a.Bits: 8, or 9 to 16) of the series
+// get(i), one row of a.Shape[1:] for every checkpoint i, and its scale.
+func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([]byte, float64, error) {
 	T := len(epochs)
 	M := 1
-	for _, s := range shape {
+	for _, s := range a.Shape[1:] {
 		M *= s
 	}
 	m := 0.0
 	for i := range T {
 		xs := get(i)
 		if len(xs) != M {
-			return fmt.Errorf("payload: %s at epoch %d has %d values, want %d", name, epochs[i], len(xs), M)
+			return nil, 0, fmt.Errorf("payload: %s at epoch %d has %d values, want %d", a.Name, epochs[i], len(xs), M)
 		}
 		for _, x := range xs {
-			a := math.Abs(x)
-			if !(a <= math.MaxFloat64) { // NaN or ±Inf
-				return checkFinite(name, epochs[i], x)
+			v := math.Abs(x)
+			if !(v <= math.MaxFloat64) { // NaN or ±Inf
+				return nil, 0, checkFinite(a.Name, epochs[i], x)
 			}
-			m = max(m, a)
+			m = max(m, v)
 		}
 	}
-	lim := int(1)<<(bits-1) - 1
+	lim := int(1)<<(a.Bits-1) - 1
 	scale := m / float64(lim)
 	if scale == 0 {
 		scale = 1
@@ -196,14 +368,25 @@ func (w *payloadWriter) addQuantised(name string, bits int, epochs []int, shape 
 			q[i*M+k] = max(-lim, min(lim, int(math.Round(x/scale))))
 		}
 	}
-	a := PayloadArray{Name: name, Enc: "q8", Shape: append([]int{T}, shape...), Bits: bits, Scale: scale}
-	if bits == 8 {
-		w.add(a, encodeQ8(q, T, M))
-	} else {
-		a.Enc = "q16"
-		w.add(a, encodeQ16(q, T, M))
+	if a.Enc == "q8" {
+		return encodeQ8(q, T, M), scale, nil
 	}
-	return nil
+	return encodeQ16(q, T, M), scale, nil
+}
+
+// encodeF32 returns the "f32" bytes of xs, the values at epochs (for errors); NaN is refused
+// unless nanOK, ±Inf always.
+func encodeF32(name string, epochs []int, xs []float64, nanOK bool) ([]byte, error) {
+	words := make([]uint32, len(xs))
+	for i, x := range xs {
+		if !nanOK || !math.IsNaN(x) {
+			if err := checkFinite(name, epochs[i], x); err != nil {
+				return nil, err
+			}
+		}
+		words[i] = roundF32(x)
+	}
+	return encodeWords(words), nil
 }
 
 // q8Escape marks a "q8" group of five differences that are not all in {-1, 0, 1}.
@@ -375,161 +558,8 @@ func roundF32(x float64) uint32 {
 	return r
 }
 
-func (w *payloadWriter) addF32(name string, epochs []int, xs []float64, nanOK bool) error {
-	words := make([]uint32, len(xs))
-	for i, x := range xs {
-		if !nanOK || !math.IsNaN(x) {
-			if err := checkFinite(name, epochs[i], x); err != nil {
-				return err
-			}
-		}
-		words[i] = roundF32(x)
-	}
-	w.add(PayloadArray{Name: name, Enc: "f32", Shape: []int{len(xs)}}, encodeWords(words))
-	return nil
-}
-
-// EncodePayload returns the payload of run r (every checkpoint analysed) and its figures, in
-// the layout described at the top of this file. It fails if a series holds NaN or ±Inf,
-// naming the series and the epoch (test metrics may be NaN when the test set is empty).
-func EncodePayload(r *compute.Run, figs []Figure) ([]byte, error) {
-	if r == nil || len(r.Epochs) == 0 || len(r.Analyses) != len(r.Epochs) {
-		return nil, errors.New("payload: the run needs one analysis per checkpoint, at least one")
-	}
-	for i, a := range r.Analyses {
-		if a == nil {
-			return nil, fmt.Errorf("payload: the checkpoint of epoch %d is not analysed", r.Epochs[i])
-		}
-	}
-	c := r.Config
-	V, n, T := c.Vocab, c.SeqLen, len(r.Epochs)
-	cfg, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
-	}
-	mask := compute.TrainMask(c)
-	trainSize := 0
-	for _, m := range mask {
-		if m {
-			trainSize++
-		}
-	}
-	w := &payloadWriter{hdr: PayloadHeader{
-		Version: PayloadVersion, Vocab: V, SeqLen: n, Checkpoints: T,
-		Epochs: r.Epochs[T-1], TrainSize: trainSize, Config: cfg,
-	}}
-	for _, s := range divergingStops {
-		w.hdr.Colormap = append(w.hdr.Colormap, [3]uint8{s.R, s.G, s.B})
-	}
-	for _, f := range figs {
-		w.hdr.Figures = append(w.hdr.Figures, PayloadFigure{Name: f.Name, Title: f.Title, Kind: f.Kind, Frame: f.Frame})
-	}
-
-	ep := make([]uint32, T)
-	for i, e := range r.Epochs {
-		ep[i] = uint32(int32(e))
-	}
-	w.add(PayloadArray{Name: "epoch", Enc: "i32", Shape: []int{T}}, encodeWords(ep))
-
-	an := r.Analyses
-	for _, s := range []struct {
-		name  string
-		bits  int
-		shape []int
-		get   func(a *compute.Analysis) []float64
-	}{
-		{"qk", lineBits, []int{V}, func(a *compute.Analysis) []float64 { return a.QK }},
-		{"pos_qk", 16, []int{n}, func(a *compute.Analysis) []float64 { return a.PosQK }},
-		{"eos_direct", lineBits, []int{V}, func(a *compute.Analysis) []float64 { return a.EOSDirect }},
-		{"eos_ov", lineBits, []int{V}, func(a *compute.Analysis) []float64 { return a.EOSOV }},
-		{"pos_ov", lineBits, []int{n, V}, func(a *compute.Analysis) []float64 { return a.PosOV }},
-		{"ov", 8, []int{V, V}, func(a *compute.Analysis) []float64 { return a.OV }},
-		{"margin", 8, []int{V, V}, func(a *compute.Analysis) []float64 { return a.Margin }},
-	} {
-		if err := w.addQuantised(s.name, s.bits, r.Epochs, s.shape, func(i int) []float64 { return s.get(an[i]) }); err != nil {
-			return nil, err
-		}
-	}
-
-	emptyTest := trainSize == V*V
-	perCheckpoint := func(get func(i int, a *compute.Analysis) float64) []float64 {
-		out := make([]float64, T)
-		for i, a := range an {
-			out[i] = get(i, a)
-		}
-		return out
-	}
-	testMetric := func(fromRow func(m compute.MetricRow) float64, fromAnalysis func(a *compute.Analysis) float64) []float64 {
-		return perCheckpoint(func(i int, a *compute.Analysis) float64 {
-			if e := r.Epochs[i]; e >= 0 && e < len(r.Metrics) && r.Metrics[e].HasTest {
-				return fromRow(r.Metrics[e])
-			}
-			return fromAnalysis(a)
-		})
-	}
-	for _, s := range []struct {
-		name  string
-		xs    []float64
-		nanOK bool
-	}{
-		{"l2_norm", perCheckpoint(func(_ int, a *compute.Analysis) float64 { return a.L2Norm }), false},
-		{"brute_force_acc", perCheckpoint(func(_ int, a *compute.Analysis) float64 { return a.BruteForceAcc }), false},
-		{"cubic_bound", perCheckpoint(func(_ int, a *compute.Analysis) float64 { return a.CubicBound }), false},
-		{"test_loss", testMetric(func(m compute.MetricRow) float64 { return m.TestLoss }, func(a *compute.Analysis) float64 { return a.TestLoss }), emptyTest},
-		{"test_acc", testMetric(func(m compute.MetricRow) float64 { return m.TestAcc }, func(a *compute.Analysis) float64 { return a.TestAcc }), emptyTest},
-	} {
-		if err := w.addF32(s.name, r.Epochs, s.xs, s.nanOK); err != nil {
-			return nil, err
-		}
-	}
-
-	// Per-epoch training metrics, epochs 0..last: from metrics.csv, or, for a run without
-	// them, the analyses' values held from each checkpoint to the next.
-	E := r.Epochs[T-1] + 1
-	epochs := make([]int, E)
-	trainLoss, trainAcc := make([]float64, E), make([]float64, E)
-	j := 0
-	for e := range E {
-		epochs[e] = e
-		for j+1 < T && r.Epochs[j+1] <= e {
-			j++
-		}
-		if e < len(r.Metrics) && r.Metrics[e].Epoch == e {
-			trainLoss[e], trainAcc[e] = r.Metrics[e].TrainLoss, r.Metrics[e].TrainAcc
-		} else {
-			trainLoss[e], trainAcc[e] = an[j].TrainLoss, an[j].TrainAcc
-		}
-	}
-	if err := w.addF32("train_loss", epochs, trainLoss, false); err != nil {
-		return nil, err
-	}
-	if err := w.addF32("train_acc", epochs, trainAcc, false); err != nil {
-		return nil, err
-	}
-
-	mb := make([]byte, len(mask))
-	for i, m := range mask {
-		if m {
-			mb[i] = 1
-		}
-	}
-	w.add(PayloadArray{Name: "train_mask", Enc: "u8", Shape: []int{V, V}}, mb)
-
-	hdr, err := json.Marshal(w.hdr)
-	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
-	}
-	for (12+len(hdr))%4 != 0 {
-		hdr = append(hdr, ' ')
-	}
-	out := make([]byte, 0, 12+len(hdr)+len(w.body))
-	out = append(out, PayloadMagic...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(hdr)))
-	out = append(out, hdr...)
-	return append(out, w.body...), nil
-}
-
-// DecodePayload parses a payload written by EncodePayload and decodes every array into Data.
+// DecodePayload parses a payload written by EncodePayload and decodes every array into Data
+// (derived ones computed as the page computes them).
 func DecodePayload(b []byte) (*Payload, error) {
 	if len(b) < 12 || string(b[:8]) != PayloadMagic {
 		return nil, errors.New("payload: bad magic")
@@ -557,6 +587,9 @@ func DecodePayload(b []byte) (*Payload, error) {
 		}
 		if a.Offset < 0 || a.Size < 0 || a.Offset > len(body)-a.Size || a.Offset%4 != 0 {
 			return nil, fmt.Errorf("payload: %s: bytes %d+%d outside the body", a.Name, a.Offset, a.Size)
+		}
+		if a.Enc == "derived" {
+			continue // below, once every stored array is decoded
 		}
 		data := body[a.Offset : a.Offset+a.Size]
 		a.Data = make([]float64, N)
@@ -604,106 +637,135 @@ func DecodePayload(b []byte) (*Payload, error) {
 			return nil, fmt.Errorf("payload: %s: %w", a.Name, err)
 		}
 	}
+	for i := range p.Arrays {
+		if a := &p.Arrays[i]; a.Enc == "derived" {
+			if err := p.derive(a); err != nil {
+				return nil, fmt.Errorf("payload: %s: %w", a.Name, err)
+			}
+		}
+	}
 	return p, nil
 }
 
-// GzipLevel and BrotliQuality are the compression settings of PayloadScripts. The layout above
-// leaves the match search little to do: on the reference run (one core each) gzip -6 takes 33 ms
-// for 297 KB where -9 takes 100 ms for 295 KB, and brotli 6 takes 37 ms for 284 KB where 9
-// takes 90 ms for 281 KB and 11 several seconds.
-const (
-	GzipLevel     = 6
-	BrotliQuality = 6
-)
-
-// PayloadScripts compresses payload with gzip (GzipLevel) and with brotli (BrotliQuality), the
-// two at once, and returns each as a classic script, which, unlike fetch, loads from file://
-// too:
-//
-//	window.MAXGROK_PAYLOAD={enc:"gzip",size:N,z85:"..."};
-//
-// enc is "gzip" or "brotli" (the name DecompressionStream takes), size the length of the
-// compressed stream and z85 that stream, zero padded to a multiple of 4 bytes, in Z85
-// (ZeroMQ's base 85: 5 characters for 4 bytes, none of them a quote or a backslash), which is
-// 6% smaller than base64. The output is deterministic.
-func PayloadScripts(payload []byte) (gzipJS, brotliJS []byte, err error) {
-	var gz, br bytes.Buffer
-	var gzErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		zw, err := gzip.NewWriterLevel(&gz, GzipLevel)
-		if err == nil {
-			_, err = zw.Write(payload)
-		}
-		if err == nil {
-			err = zw.Close()
-		}
-		gzErr = err
-	}()
-	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: BrotliQuality, LGWin: 24})
-	_, err = bw.Write(payload)
-	if err == nil {
-		err = bw.Close()
+// derive computes the values of the derived array a from its source array.
+func (p *Payload) derive(a *PayloadArray) error {
+	src := p.Array(a.From)
+	if src == nil || src.Enc == "derived" || !slices.Equal(src.Shape, a.Shape) {
+		return fmt.Errorf("derived from %q, which is missing, derived too or of another shape", a.From)
 	}
-	<-done
-	if err = errors.Join(gzErr, err); err != nil {
-		return nil, nil, fmt.Errorf("payload: %w", err)
+	if a.Derive != "centre" || len(a.Shape) != 3 || a.Shape[1] != a.Shape[2] {
+		return fmt.Errorf("cannot derive %q of shape %v", a.Derive, a.Shape)
 	}
-	return payloadScript("gzip", gz.Bytes()), payloadScript("brotli", br.Bytes()), nil
+	// On the quantised values, as the page does: the results are the page's bit for bit.
+	V, scale := a.Shape[1], src.Scale
+	q := func(x float64) float64 {
+		if scale == 0 {
+			return x
+		}
+		return math.Round(x / scale)
+	}
+	if scale == 0 {
+		scale = 1
+	}
+	a.Data = make([]float64, len(src.Data))
+	for row := 0; row < len(a.Data); row += V { // row x of a checkpoint: subtract its element x
+		d := q(src.Data[row+(row/V)%V])
+		for y := range V {
+			a.Data[row+y] = (q(src.Data[row+y]) - d) * scale
+		}
+	}
+	a.Scale = src.Scale
+	return nil
 }
 
-func payloadScript(enc string, data []byte) []byte {
-	out := []byte("window.MAXGROK_PAYLOAD={enc:\"" + enc + "\",size:" + strconv.Itoa(len(data)) + ",z85:\"")
-	out = AppendZ85(out, data)
-	return append(out, "\"};\n"...)
+// EstimatePayloadBytes returns the size of the payload of a run of config c before
+// compression, from the layout EncodePayload writes (payloadLayout): every array's size is a
+// function of the config except the escaped groups of the "q8" heatmaps, which depend on how
+// far the heatmaps move between checkpoints. Their share is estimated as for the reference
+// config's training (q8EscapedShare); it is bounded by every group escaping, which makes a q8
+// array six times its smallest size. The header is estimated with typical numbers in the
+// figures' frames.
+func EstimatePayloadBytes(c compute.Config) int64 {
+	T, E := c.NumCheckpoints(), c.Epochs+1
+	layout, err := payloadLayout(c, T, E)
+	if err != nil || T < 1 {
+		return 0
+	}
+	h, err := newPayloadHeader(c, T, c.Epochs, standInFigures(c))
+	if err != nil {
+		return 0
+	}
+	var body int64
+	for _, slot := range layout {
+		a := slot.PayloadArray
+		N := 1
+		for _, s := range a.Shape {
+			N *= s
+		}
+		size := 0
+		switch a.Enc {
+		case "i32", "f32":
+			size = 4 * N
+		case "u8":
+			size = N
+		case "q16":
+			size = 2 * N
+			a.Scale = typicalFloat
+		case "q8":
+			M := N / T
+			groups := (M*(T-1) + 4) / 5
+			size = M + groups + 5*int(math.Round(q8EscapedShare(c)*float64(groups)))
+			a.Scale = typicalFloat
+		}
+		body = (body + 3) &^ 3
+		a.Offset, a.Size = int(body), size
+		body += int64(size)
+		h.Arrays = append(h.Arrays, a)
+	}
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return 0
+	}
+	return 12 + int64(len(hdr)+3)&^3 + body
 }
 
-const z85Alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+// typicalFloat stands for a computed float64 in an estimated header: 17 significant digits.
+const typicalFloat = 0.12345678901234567
 
-// AppendZ85 appends data in Z85 (https://rfc.zeromq.org/spec/32/), zero padded to a multiple
-// of 4 bytes, to dst.
-func AppendZ85(dst, data []byte) []byte {
-	for i := 0; i < len(data); i += 4 {
-		var b [4]byte
-		copy(b[:], data[i:])
-		v := binary.BigEndian.Uint32(b[:])
-		var c [5]byte
-		for k := 4; k >= 0; k-- {
-			c[k] = z85Alphabet[v%85]
-			v /= 85
-		}
-		dst = append(dst, c[:]...)
-	}
-	return dst
+// q8EscapedShare is the share of the "q8" groups whose five differences are not all in
+// {-1, 0, 1}, for a run of config c. It is fitted on runs of the reference config's training
+// (vocab 7 to 64, 3000 epochs, checkpoints every 1 to 300 epochs): a difference exceeds one
+// step with a probability p = 1 - exp(-(k/289)^1.35) for checkpoints every k epochs, and a group
+// escapes unless its five do not.
+func q8EscapedShare(c compute.Config) float64 {
+	k := float64(max(c.CheckpointEvery, 1))
+	p := 1 - math.Exp(-math.Pow(k/289, 1.35))
+	return 1 - math.Pow(1-p, 5)
 }
 
-// DecodeZ85 decodes Z85 text (a multiple of 5 characters) written by AppendZ85.
-func DecodeZ85(s []byte) ([]byte, error) {
-	if len(s)%5 != 0 {
-		return nil, errors.New("payload: z85 length is not a multiple of 5")
+// standInFigures returns the report's figures for config c without drawing them, their
+// frames filled with typical numbers: what the payload header says of them, for
+// EstimatePayloadBytes. They are prepared from zero analyses of a small vocabulary with c's
+// sequence length (the figures' header entries depend on the vocabulary by a few digits only),
+// so that an estimate of a config too large to run stays cheap.
+func standInFigures(c compute.Config) []Figure {
+	sc := c
+	sc.Vocab, sc.ForceAdjacent, sc.Epochs, sc.CheckpointEvery = 8, []int{0}, 1, 1
+	a := compute.NewAnalysis(compute.DimsOf(sc))
+	r := &compute.Run{Config: sc, Epochs: []int{0}, Analyses: []*compute.Analysis{a}}
+	specs, err := figureSpecs(r)
+	if err != nil {
+		return nil
 	}
-	var dec [256]int
-	for i := range dec {
-		dec[i] = -1
-	}
-	for i := range len(z85Alphabet) {
-		dec[z85Alphabet[i]] = i
-	}
-	out := make([]byte, 0, len(s)/5*4)
-	for i := 0; i < len(s); i += 5 {
-		var v uint64
-		for k := range 5 {
-			d := dec[s[i+k]]
-			if d < 0 {
-				return nil, fmt.Errorf("payload: bad z85 character %q", s[i+k])
-			}
-			v = v*85 + uint64(d)
+	v := typicalFloat
+	figs := make([]Figure, len(specs))
+	for i, s := range specs {
+		figs[i] = s.figure()
+		figs[i].Frame = Frame{Width: s.w, Height: s.h, X0: v, Y0: v, X1: v, Y1: v, XMin: s.frame.XMin, XMax: s.frame.XMax, YMin: v, YMax: v,
+			LogY: s.frame.LogY, ZGamma: s.frame.ZGamma}
+		if s.kind == kindHeatmap {
+			figs[i].Frame.ZMin, figs[i].Frame.ZMax = -v, v
 		}
-		if v > math.MaxUint32 {
-			return nil, errors.New("payload: z85 group overflows")
-		}
-		out = binary.BigEndian.AppendUint32(out, uint32(v))
 	}
-	return out, nil
+	return figs
 }

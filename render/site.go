@@ -70,9 +70,3 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 // MaxPayloadBytes bounds the slider's payload before compression (GitHub Pages refuses files
 // over 100 MB).
 const MaxPayloadBytes = 95 << 20
-
-// EstimatePayloadBytes is the size of the slider's 8-bit heatmaps (OV and margins) for every
-// checkpoint before compression: a lower bound on the payload a browser must load.
-func EstimatePayloadBytes(c compute.Config) int64 {
-	return 2 * int64(c.NumCheckpoints()) * int64(c.Vocab) * int64(c.Vocab)
-}

@@ -10,26 +10,50 @@ import (
 	"maxgrok/compute"
 )
 
-// Figure is one figure of the report.
+// Figure is one figure of the report. Everything but the drawings goes into the payload
+// header, for the page's script (templates/app.js), which finds a figure's parts by kind and by
+// the classes listed at the top of figures.go, never by the figure's name.
 type Figure struct {
-	Name     string // file stem: figures/<Name>.svg (and .pdf)
-	Title    string // plain text
-	Kind     string // "line", "scatter", "heatmap" (animated by the slider) or "series" (over epochs)
-	SVG      []byte // the figure at the final epoch ("series": the whole run), as written to figures/
-	FrameSVG []byte // the same axes, labels and colour bar without the data, for the slider's overlay
-	PDF      []byte // the figure as PDF (only with -pdf)
-	Frame    Frame  // where the data goes in SVG and FrameSVG
+	Name  string // file stem: figures/<Name>.svg (and .pdf)
+	Title string // plain text
+	Kind  string // "line", "scatter", "heatmap" (animated by the slider) or "series" (over epochs)
+	SVG   []byte // the figure at the final epoch ("series": the whole run), as written to figures/
+	PDF   []byte // the figure as PDF (only with -pdf)
+	Frame Frame  // where the data goes in SVG
+	// Series are the series the figure draws, in the order of the SVG's data groups (a heatmap
+	// has one).
+	Series []FigureSeries
+	// AxisLabels name the indices of the data for tooltips and CSV: [x] for line, scatter and
+	// series figures, [row, column] for heatmaps.
+	AxisLabels []string
+	XCount     int    // line and scatter: the number of values of each series at a checkpoint
+	Marks      string // heatmaps: the payload array of the cells marked in the SVG, or ""
+}
+
+// FigureSeries is one series of a figure, as the page finds it in the payload.
+type FigureSeries struct {
+	Label  string `json:"label"`            // in tooltips and CSV headers
+	Array  string `json:"array"`            // the payload array holding it
+	Offset int    `json:"offset,omitempty"` // line and scatter: where the series starts in a checkpoint's row of the array
 }
 
 // Frame maps data coordinates to a figure's SVG user units (origin at the top left, y down): the
 // data point (XMin, YMin) sits at (X0, Y1) and (XMax, YMax) at (X1, Y0).
 type Frame struct {
-	Width, Height          float64 // the SVG's size (its viewBox)
-	X0, Y0, X1, Y1         float64 // the plot area, X0 < X1, Y0 < Y1
-	XMin, XMax, YMin, YMax float64 // the data ranges of the axes, fixed over all epochs
-	LogY                   bool    // y axis is logarithmic
-	ZMin, ZMax             float64 // heatmaps: the colour scale's range (symmetric around 0)
-	ZGamma                 float64 // heatmaps: a value v takes the colour at sign(v)·|v/ZMax|^ZGamma of the scale (0 or 1: linear)
+	Width  float64 `json:"width"` // the SVG's size (its viewBox)
+	Height float64 `json:"height"`
+	X0     float64 `json:"x0"` // the plot area, X0 < X1, Y0 < Y1
+	Y0     float64 `json:"y0"`
+	X1     float64 `json:"x1"`
+	Y1     float64 `json:"y1"`
+	XMin   float64 `json:"x_min"` // the data ranges of the axes, fixed over all epochs
+	XMax   float64 `json:"x_max"`
+	YMin   float64 `json:"y_min"`
+	YMax   float64 `json:"y_max"`
+	LogY   bool    `json:"log_y"` // y axis is logarithmic
+	ZMin   float64 `json:"z_min"` // heatmaps: the colour scale's range (symmetric around 0)
+	ZMax   float64 `json:"z_max"`
+	ZGamma float64 `json:"z_gamma"` // heatmaps: a value v takes the colour at sign(v)·|v/ZMax|^ZGamma of the scale (0 or 1: linear)
 }
 
 // Section is one part of the explanations, rendered from a Markdown file of content/.

@@ -6,23 +6,30 @@
  * zoom or pan; no animation except Play, which never starts by itself; without JavaScript, or
  * without DecompressionStream, the page stays as written: every figure at the final epoch.
  *
- * One state object, S. Events only change S and call schedule(); commit() runs once for all
- * the changes of an event or a frame and writes only what changed: the epoch text, the slider, the hash, the figures not yet drawn
- * at the selected checkpoint (and scale), the tooltip.
+ * The contract with the Go side (render/payload.go documents the payload, render/figures.go the
+ * SVG classes): the payload header lists every array and every figure with its kind, its frame
+ * and the series it draws; this script branches on a figure's kind and reads its series from
+ * the header, never from its name. In the SVG it finds what it updates by class: g.data (the
+ * data, one group per series), path.zero (the line y = 0), text.tick-y (y tick labels),
+ * text.cbar-tick (colour bar tick labels); it adds line.marker (the epoch on a series figure).
+ *
+ * One state object, S. Events only change S and call schedule(); commit() runs once for all the
+ * changes of an event or a frame and writes only what changed: the epoch text, the slider, the
+ * hash, the figures not yet drawn at the selected checkpoint (and scale), the tooltip.
  */
 (() => {
   'use strict';
-  const doc = document, body = doc.body;
+  const doc = document, body = doc.body, SVG_NS = 'http://www.w3.org/2000/svg';
   const $ = (id) => doc.getElementById(id);
   const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status');
-  const playBtn = $('play'), speedSel = $('speed'), zSel = $('scale');
-  const reduced = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
+  const playBtn = $('play'), speedSel = $('speed'), scaleSel = $('scale');
+  const reducedMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
   const S = {
-    P: null, T: 0, E: null,    // payload arrays, number of checkpoints, checkpoint epochs
-    i: 0, shown: -1,           // selected checkpoint; the one the page shows
+    P: null, T: 0, E: null,          // the payload, its number of checkpoints, the checkpoint epochs
+    i: 0, shown: -1,                 // the selected checkpoint; the one the page shows
     playing: false, speed: 1, playT: 0, playAcc: 0,
-    local: false, localShown: false, // heatmap colours and line figures' y axes: the selected checkpoint's range, not the run's
+    local: false, localShown: false, // "Scale: this epoch": heatmap colours and the y axes of line figures fit the checkpoint
     hashDue: false, hashAt: -1e9, hashTimer: 0,
     tip: null, tipDirty: false, queued: false, lastCommit: 0, ready: false,
   };
@@ -30,12 +37,18 @@
 
   const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
   const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+  // fmt prints a value to 4 significant digits
   const fmt = (v) => {
     if (!Number.isFinite(v)) return String(v);
     if (v === 0) return '0';
     const a = Math.abs(v);
     return a >= 1e-4 && a < 1e6 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
   };
+  const r2 = (x) => Math.round(x * 100) / 100; // SVG coordinates, as the Go side rounds them
+  const r3 = (x) => fmt(Number(x.toPrecision(3))).replace(/^-/, '\u2212'); // for captions
+  const coarse = (n, step) => (n < 20 ? '; coarse: values are stored in steps of ' + r3(step) : '');
+  // ems is a label's width in ems, about
+  const ems = (s) => s.length * 0.556 - (s.length - s.replace(/[.-]/g, '').length) * 0.256;
 
   // ---- the payload
 
@@ -52,6 +65,8 @@
     return out.subarray(0, size);
   }
 
+  // pickPayload returns the compression and script to load: brotli where the browser decodes
+  // it natively, else gzip; null without DecompressionStream.
   function pickPayload() {
     if (typeof DecompressionStream !== 'function') return null;
     try { new DecompressionStream('brotli'); return ['brotli', body.dataset.payloadBrotli]; } catch (e) { /* no brotli */ }
@@ -87,8 +102,8 @@
   }
 
   // TRITS[5c .. 5c+5) are the five differences (mod 256) of the "q8" group byte c < 243.
-  const Q8ESC = 243, TRITS = new Uint8Array(5 * Q8ESC);
-  for (let c = 0; c < Q8ESC; c++) for (let i = 0, x = c; i < 5; i++, x = (x / 3) | 0) TRITS[5 * c + i] = [0, 1, 255][x % 3];
+  const Q8_ESCAPE = 243, TRITS = new Uint8Array(5 * Q8_ESCAPE);
+  for (let c = 0; c < Q8_ESCAPE; c++) for (let i = 0, x = c; i < 5; i++, x = (x / 3) | 0) TRITS[5 * c + i] = [0, 1, 255][x % 3];
 
   // q8 turns "q8" bytes (checkpoint 0, then element-major differences five to a byte, then the
   // escaped groups) into T·M checkpoint-major values.
@@ -99,7 +114,7 @@
     for (let g = 0, j = 0; g < G; g++, j += 5) {
       const c = b[M + g];
       let s = 5 * c, src = TRITS;
-      if (c === Q8ESC) { s = e; src = b; e += 5; } else if (c > Q8ESC) throw new Error('bad q8 group');
+      if (c === Q8_ESCAPE) { s = e; src = b; e += 5; } else if (c > Q8_ESCAPE) throw new Error('bad q8 group');
       d[j] = src[s]; d[j + 1] = src[s + 1]; d[j + 2] = src[s + 2]; d[j + 3] = src[s + 3]; d[j + 4] = src[s + 4];
     }
     if (e !== b.length) throw new Error('bad q8 escapes');
@@ -127,14 +142,30 @@
     return out;
   }
 
+  // derive computes a "derived" array from its source. "centre": a[t, x, y] = src[t, x, y] −
+  // src[t, x, x], on the quantised values, so its error is two half-steps.
+  function derive(a, src) {
+    if (!src || a.derive !== 'centre' || a.shape.length !== 3) throw new Error('cannot derive ' + a.name);
+    const V = a.shape[1], q = src.v, v = new Int16Array(q.length);
+    for (let row = 0; row < q.length; row += V) {
+      const d = q[row + (row / V) % V];
+      for (let y = 0; y < V; y++) v[row + y] = q[row + y] - d;
+    }
+    return { v, scale: src.scale, shape: a.shape, over: a.over, lim: 2 * src.lim, err: 2 * src.err };
+  }
+
+  // parse returns the payload's header with A: every array by name, as { v: values (quantised
+  // for q8, q16 and derived arrays: multiply by scale), scale, shape, over, lim: the largest
+  // |v|, err: the largest error of v·scale }.
   function parse(buf) {
     const magic = String.fromCharCode.apply(null, buf.subarray(0, 8));
     if (magic !== 'MXGKPAY2') throw new Error('not a maxgrok payload (version 2)');
     const h = new DataView(buf.buffer, buf.byteOffset).getUint32(8, true);
     const hdr = JSON.parse(new TextDecoder().decode(buf.subarray(12, 12 + h)));
-    const body = buf.subarray(12 + h), A = {};
+    const data = buf.subarray(12 + h), A = {};
     for (const a of hdr.arrays) {
-      const n = a.shape.reduce((x, y) => x * y, 1), b = body.subarray(a.offset, a.offset + a.size), T = a.shape[0];
+      if (a.enc === 'derived') continue;
+      const n = a.shape.reduce((x, y) => x * y, 1), b = data.subarray(a.offset, a.offset + a.size), T = a.shape[0];
       let v;
       if (a.enc === 'i32' || a.enc === 'f32') {
         if (b.length !== 4 * n) throw new Error('bad array ' + a.name);
@@ -144,52 +175,48 @@
       else if (a.enc === 'q8') v = q8(b, T, n / T);
       else if (a.enc === 'q16') v = q16(b, T, n / T);
       else throw new Error('cannot decode ' + a.name + ' (' + a.enc + ')');
-      A[a.name] = { v, scale: a.scale || 0, shape: a.shape };
+      const scale = a.scale || 0;
+      A[a.name] = { v, scale, shape: a.shape, over: a.over || '', lim: a.bits ? 2 ** (a.bits - 1) - 1 : 0, err: scale / 2 };
     }
+    for (const a of hdr.arrays) if (a.enc === 'derived') A[a.name] = derive(a, A[a.from]);
     hdr.A = A;
     return hdr;
   }
 
   // ---- figures
 
-  function diverging(cm, t) { // as render.Diverging
+  function diverging(colormap, t) { // as render.Diverging
     if (!(t === t)) t = 0;
     t = clamp(t, -1, 1);
-    const n = cm.length - 1, x = (t + 1) / 2 * n, i = Math.floor(x);
-    if (i >= n) return cm[n];
-    const f = x - i, a = cm[i], b = cm[i + 1];
+    const n = colormap.length - 1, x = (t + 1) / 2 * n, i = Math.floor(x);
+    if (i >= n) return colormap[n];
+    const f = x - i, a = colormap[i], b = colormap[i + 1];
     return [0, 1, 2].map((c) => Math.round(a[c] + f * (b[c] - a[c])));
   }
 
+  // mapper maps data to SVG units with a figure's frame (X, Y) and back (x).
   function mapper(fr) {
-    const ly = fr.LogY, l = (y) => (ly ? Math.log(y) : y);
-    const y0 = l(fr.YMin), y1 = l(fr.YMax);
+    const l = (y) => (fr.log_y ? Math.log(y) : y);
+    const y0 = l(fr.y_min), y1 = l(fr.y_max);
     return {
-      X: (x) => fr.X0 + (x - fr.XMin) / (fr.XMax - fr.XMin) * (fr.X1 - fr.X0),
-      Y: (y) => fr.Y1 - (l(y) - y0) / (y1 - y0) * (fr.Y1 - fr.Y0),
-      x: (px) => fr.XMin + (px - fr.X0) / (fr.X1 - fr.X0) * (fr.XMax - fr.XMin),
+      X: (x) => fr.x0 + (x - fr.x_min) / (fr.x_max - fr.x_min) * (fr.x1 - fr.x0),
+      Y: (y) => fr.y1 - (l(y) - y0) / (y1 - y0) * (fr.y1 - fr.y0),
+      x: (px) => fr.x_min + (px - fr.x0) / (fr.x1 - fr.x0) * (fr.x_max - fr.x_min),
     };
   }
 
-  const r2 = (x) => Math.round(x * 100) / 100;
-  const r3 = (x) => fmt(Number(x.toPrecision(3))).replace(/^-/, '\u2212'); // for captions
-  const coarse = (n, step) => (n < 20 ? '; coarse: values are stored in steps of ' + r3(step) : '');
-  // a label's width in ems, about
-  const ems = (s) => s.length * 0.556 - (s.length - s.replace(/[.-]/g, '').length) * 0.256;
-
-  // relabel finds a figure's tick labels (unrotated numbers at an x that is(x) accepts), adds a
-  // caption, and sets f.relabel(key, map, text): label v now reads map(v) (no map: as drawn),
-  // with fixed decimals (two significant digits of the smallest gap), set smaller if too wide;
-  // text is the caption. Nothing happens if key is unchanged.
-  function relabel(f, is) {
-    const ticks = Array.from(f.svg.querySelectorAll('text'), (t) => ({ t, s: t.textContent, v: parseFloat(t.textContent.replace('\u2212', '-')) }))
-      .filter((k) => is(+k.t.getAttribute('x')) && !k.t.hasAttribute('transform') && /^[-\u2212]?[\d.]+(e[-+]?\d+)?$/.test(k.s.trim()));
+  // relabel takes the tick labels of class cls, adds a caption under the figure, and sets
+  // f.relabel(key, map, text): label v now reads map(v) (no map: as drawn), with fixed decimals
+  // (two significant digits of the smallest gap), set smaller if too wide; text is the caption.
+  // It returns false, doing nothing, if key is unchanged.
+  function relabel(f, cls) {
+    const ticks = Array.from(f.svg.querySelectorAll('text.' + cls), (t) => ({ t, s: t.textContent, v: parseFloat(t.textContent.replace('\u2212', '-')) }));
     const note = doc.createElement('p');
     note.className = 'scale-note';
     note.hidden = true;
     f.plot.after(note);
     f.svgFix = (clone) => { // the download states the scale too
-      if (!note.hidden) clone.prepend(Object.assign(doc.createElementNS('http://www.w3.org/2000/svg', 'desc'), { textContent: note.textContent }));
+      if (!note.hidden) clone.prepend(Object.assign(doc.createElementNS(SVG_NS, 'desc'), { textContent: note.textContent }));
     };
     const wide = Math.max(0, ...ticks.map((k) => ems(k.s))) + 0.5;
     let shown = null;
@@ -200,8 +227,8 @@
       if (map) {
         const v = ticks.map((k) => map(k.v));
         const gap = Math.min(...v.slice(1).map((x, j) => Math.abs(x - v[j]) || Infinity));
-        const d = clamp(1 - Math.floor(Math.log10(gap)), 0, 9) || 0;
-        s = v.map((x) => x.toFixed(d).replace(/^-(0\.?0*)$/, '$1'));
+        const decimals = clamp(1 - Math.floor(Math.log10(gap)), 0, 9) || 0;
+        s = v.map((x) => x.toFixed(decimals).replace(/^-(0\.?0*)$/, '$1'));
       }
       const w = Math.max(0, ...s.map(ems));
       ticks.forEach((k, j) => {
@@ -224,67 +251,58 @@
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
-  // base returns the parts every figure controller has.
-  function base(el, pf) {
+  // controller returns the parts every figure controller has.
+  function controller(el, pf) {
     const svg = el.querySelector('.plot > svg');
     return { el, name: pf.name, kind: pf.kind, fr: pf.frame, svg, plot: svg.parentNode, m: mapper(pf.frame), drawn: -1 };
   }
 
-  const lineSeries = {
-    qk: (P) => [['QK', 'qk', 0]],
-    pos_qk: (P) => [['positional QK', 'pos_qk', 0]],
-    irrelevant: (P) => [['EOS direct', 'eos_direct', 0], ['EOS through OV', 'eos_ov', 0]]
-      .concat(Array.from({ length: P.seq_len }, (_, p) => ['position ' + p + ' through OV', 'pos_ov', p * P.vocab])),
-  };
-
-  // lineFigure animates the <g class="data"> groups of a line or scatter figure in place (a new
-  // path; glyphs moved vertically). With S.local the y axis spans the checkpoint's values, padded
-  // 5%: the data, the y labels and the zero line follow; ticks and grid stay.
+  // lineFigure animates a line or scatter figure in place: each series' <g class="data"> gets a
+  // new path (line) or its glyphs moved vertically (scatter). With S.local the y axis spans the
+  // checkpoint's values, padded 5%: the data, the y labels and the zero line follow; ticks and
+  // grid stay.
   function lineFigure(el, pf, P) {
-    const f = base(el, pf), T = S.T, fr = pf.frame, groups = el.querySelectorAll('g.data'), spec = lineSeries[pf.name];
-    if (!spec || fr.LogY) return null;
-    const series = spec(P);
-    if (groups.length !== series.length) return null;
-    const len = pf.name === 'pos_qk' ? P.seq_len : P.vocab;
-    f.series = series.map(([label, arr, off], s) => {
-      const a = P.A[arr], M = a.v.length / T, g = groups[s], kids = Array.from(g.children);
-      const at = (i, x) => a.v[i * M + off + x] * a.scale;
-      const line = kids.length === 1 && kids[0].getAttribute('fill') === 'none';
-      if (!line && kids.length % len) return null;
-      return { label, at, line, kids, d0: line ? kids[0].getAttribute('d') : '', k: kids.length / len, step: a.scale, ty: [] };
+    const f = controller(el, pf), T = S.T, fr = pf.frame, groups = el.querySelectorAll('g.data');
+    const len = pf.x_count, isLine = pf.kind === 'line';
+    if (fr.log_y || !len || groups.length !== pf.series.length) return null;
+    f.lines = pf.series.map((sr, s) => {
+      const a = P.A[sr.array], off = sr.offset || 0;
+      if (!a) return null;
+      const M = a.v.length / T, kids = Array.from(groups[s].children);
+      if (isLine ? kids.length !== 1 : kids.length % len) return null;
+      return {
+        label: sr.label, at: (i, x) => a.v[i * M + off + x] * a.scale, step: a.scale,
+        kids, d0: isLine ? kids[0].getAttribute('d') : '', perValue: kids.length / len, dy: [],
+      };
     });
-    if (f.series.includes(null)) return null;
+    if (f.lines.includes(null)) return null;
     // span(i, j): the smallest and largest value of all series at checkpoints i..j
     const span = (i, j) => {
       let lo = Infinity, hi = -Infinity;
-      for (; i <= j; i++) for (const s of f.series) for (let x = 0; x < len; x++) { const v = s.at(i, x); if (v < lo) lo = v; if (v > hi) hi = v; }
+      for (; i <= j; i++) for (const s of f.lines) for (let x = 0; x < len; x++) { const v = s.at(i, x); if (v < lo) lo = v; if (v > hi) hi = v; }
       return [lo, hi];
     };
-    const run = span(0, T - 1), step = Math.max(...f.series.map((s) => s.step));
-    relabel(f, (x) => x < fr.X0); // the y axis's tick labels
-    // the zero line: a line across the plot area at y = 0, drawn unlike the grid
-    const hl = Array.from(f.svg.querySelectorAll('path'), (p) => [p, /^M([-\d.]+),([-\d.]+)L([-\d.]+),\2$/.exec(p.getAttribute('d'))])
-      .filter(([p, m]) => m && !p.closest('.data') && m[1] - fr.X0 < 2 && fr.X1 - m[3] < 2);
-    const op = (p) => p.getAttribute('stroke-opacity'), at0 = (m) => Math.abs(m[2] - f.m.Y(0)) < 0.6;
-    const grid = hl.map(([p, m]) => !at0(m) && op(p)).find((o) => o);
-    const zl = (hl.find(([p, m]) => at0(m) && op(p) !== grid) || [])[0], zd = zl && zl.getAttribute('d');
+    const run = span(0, T - 1), step = Math.max(...f.lines.map((s) => s.step));
+    relabel(f, 'tick-y');
+    const zero = f.svg.querySelector('path.zero'), zeroD = zero && zero.getAttribute('d');
     f.draw = (i) => {
-      let lo = fr.YMin, hi = fr.YMax;
+      let lo = fr.y_min, hi = fr.y_max;
       const [a, b] = span(i, i);
       if (S.local) {
         const d = (b - a) / 20 || Math.abs(a) / 10 || (hi - lo) / 20; // too flat: a small range around the value
         lo = a - d; hi = b + d;
       }
-      const Y = (y) => fr.Y1 - (y - lo) / (hi - lo) * (fr.Y1 - fr.Y0);
-      if (f.relabel(S.local ? lo + ' ' + hi : '', S.local && ((v) => lo + (v - fr.YMin) / (fr.YMax - fr.YMin) * (hi - lo)),
-        'y range ' + r3(a) + ' to ' + r3(b) + ' at this epoch (whole run: ' + r3(run[0]) + ' to ' + r3(run[1]) + coarse((b - a) / step, step) + ')') && zl) {
+      const Y = (y) => fr.y1 - (y - lo) / (hi - lo) * (fr.y1 - fr.y0);
+      const relabelled = f.relabel(S.local ? lo + ' ' + hi : '', S.local && ((v) => lo + (v - fr.y_min) / (fr.y_max - fr.y_min) * (hi - lo)),
+        'y range ' + r3(a) + ' to ' + r3(b) + ' at this epoch (whole run: ' + r3(run[0]) + ' to ' + r3(run[1]) + coarse((b - a) / step, step) + ')');
+      if (relabelled && zero) {
         const y = r2(Y(0));
-        zl.setAttribute('d', S.local ? zd.replace(/,[^L]+/g, ',' + y) : zd);
-        if (S.local && !(y >= fr.Y0 && y <= fr.Y1)) zl.setAttribute('display', 'none'); else zl.removeAttribute('display');
+        zero.setAttribute('d', S.local ? zeroD.replace(/,[^L]+/g, ',' + y) : zeroD);
+        if (S.local && !(y >= fr.y0 && y <= fr.y1)) zero.setAttribute('display', 'none'); else zero.removeAttribute('display');
       }
-      for (const s of f.series) {
-        if (s.line) {
-          let d = s.d0;
+      for (const s of f.lines) {
+        if (isLine) {
+          let d = s.d0; // as drawn, simplified, at the last checkpoint on the run's scale
           if (i !== T - 1 || S.local) {
             d = 'M';
             for (let x = 0; x < len; x++) d += (x ? ' ' : '') + r2(f.m.X(x)) + ',' + r2(Y(s.at(i, x)));
@@ -292,100 +310,92 @@
           s.kids[0].setAttribute('d', d);
           continue;
         }
-        for (let x = 0; x < len; x++) {
+        for (let x = 0; x < len; x++) { // the glyphs, drawn at the last checkpoint, move by dy
           const dy = r2(Y(s.at(i, x)) - f.m.Y(s.at(T - 1, x)));
-          if (s.ty[x] === dy) continue;
-          s.ty[x] = dy;
-          for (let k = 0; k < s.k; k++) {
-            const e = s.kids[x * s.k + k];
+          if (s.dy[x] === dy) continue;
+          s.dy[x] = dy;
+          for (let k = 0; k < s.perValue; k++) {
+            const e = s.kids[x * s.perValue + k];
             if (dy) e.setAttribute('transform', 'translate(0,' + dy + ')'); else e.removeAttribute('transform');
           }
         }
       }
     };
-    const what = pf.name === 'pos_qk' ? 'position' : 'token';
+    const axis = pf.axis_labels[0];
     f.tip = (x) => {
       const j = Math.round(f.m.x(x));
       if (j < 0 || j >= len) return '';
-      return what + ' ' + j + f.series.map((s) => '\n' + s.label + ': ' + fmt(s.at(S.i, j)) + ' ±' + fmt(s.step / 2)).join('');
+      return axis + ' ' + j + f.lines.map((s) => '\n' + s.label + ': ' + fmt(s.at(S.i, j)) + ' ±' + fmt(s.step / 2)).join('');
     };
     f.csv = () => {
-      let out = what + ',' + f.series.map((s) => s.label).join(',') + '\n';
-      for (let j = 0; j < len; j++) out += j + ',' + f.series.map((s) => s.at(S.i, j)).join(',') + '\n';
+      let out = axis + ',' + f.lines.map((s) => s.label).join(',') + '\n';
+      for (let j = 0; j < len; j++) out += j + ',' + f.lines.map((s) => s.at(S.i, j)).join(',') + '\n';
       return out;
     };
     return f;
   }
 
   // heatFigure draws a heatmap on a V×V canvas under the SVG, whose data image it hides. With
-  // S.local the colour range is ±(the checkpoint's largest |value|), not the run's ±ZMax: the
+  // S.local the colour range is ±(the checkpoint's largest |value|), not the run's ±z_max: the
   // colour bar's ticks stay, their labels are rescaled, and a caption gives the range.
   function heatFigure(el, pf, P) {
-    const f = base(el, pf), V = P.vocab, N = V * V, fr = pf.frame, T = S.T;
-    const centred = pf.name === 'ov_centered', a = P.A[centred ? 'ov' : pf.name];
+    const f = controller(el, pf), V = P.vocab, N = V * V, fr = pf.frame, T = S.T;
+    const sr = pf.series[0], a = sr && P.A[sr.array];
     if (!a || !(a.v.length === T * N)) return null;
-    const mask = pf.name === 'margin' ? P.A.train_mask.v : null;
+    const mask = pf.marks ? P.A[pf.marks].v : null;
     const img = f.svg.querySelector('g.data');
     const cv = doc.createElement('canvas');
     cv.width = cv.height = V;
     const pct = (x, w) => (100 * x / w) + '%';
     Object.assign(cv.style, {
-      left: pct(fr.X0, fr.Width), top: pct(fr.Y0, fr.Height),
-      width: pct(fr.X1 - fr.X0, fr.Width), height: pct(fr.Y1 - fr.Y0, fr.Height),
+      left: pct(fr.x0, fr.width), top: pct(fr.y0, fr.height),
+      width: pct(fr.x1 - fr.x0, fr.width), height: pct(fr.y1 - fr.y0, fr.height),
     });
     cv.setAttribute('aria-hidden', 'true');
     f.plot.insertBefore(cv, f.svg);
     if (img) img.style.display = 'none';
     const ctx = cv.getContext('2d'), id = ctx.createImageData(V, V), px = new Uint32Array(id.data.buffer);
     // lut[q + off] is the colour of the quantised value q (q in -off..off) on the range ±z
-    const off = centred ? 254 : 127, Z = fr.ZMax || 1, g = fr.ZGamma || 1, lut = new Uint32Array(2 * off + 1);
+    const off = a.lim, Z = fr.z_max || 1, gamma = fr.z_gamma || 1, lut = new Uint32Array(2 * off + 1);
     let lutZ = 0;
     const setLut = (z) => {
       if (z === lutZ) return;
       lutZ = z;
       for (let q = -off; q <= off; q++) {
-        const t = q * a.scale / z, c = diverging(P.colormap, g === 1 ? t : Math.sign(t) * Math.pow(Math.abs(t), g)); // as render.colorPosition
+        const t = q * a.scale / z, c = diverging(P.colormap, gamma === 1 ? t : Math.sign(t) * Math.pow(Math.abs(t), gamma)); // as render.colorPosition
         lut[q + off] = (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0; // RGBA, little-endian
       }
     };
-    const value = (i, r, c) => {
-      const q = a.v[i * N + r * V + c];
-      return (centred ? q - a.v[i * N + r * V + r] : q) * a.scale;
-    };
+    const value = (i, r, c) => a.v[i * N + r * V + c] * a.scale;
     // top[i]: the largest |quantised value| at checkpoint i (at least 1), found when first needed
     const top = new Int16Array(T);
     const range = (i) => {
       if (!top[i]) {
-        const q = a.v.subarray(i * N, (i + 1) * N);
         let m = 1;
-        for (let r = 0; r < V; r++) {
-          const d = centred ? q[r * V + r] : 0;
-          for (let c = 0; c < V; c++) m = Math.max(m, Math.abs(q[r * V + c] - d));
-        }
+        for (let k = i * N; k < (i + 1) * N; k++) m = Math.max(m, Math.abs(a.v[k]));
         top[i] = m;
       }
       return top[i] * a.scale;
     };
-    relabel(f, (x) => x > fr.X1); // the colour bar's tick labels
+    relabel(f, 'cbar-tick');
     f.canvas = cv;
     f.draw = (i) => {
       const z = S.local ? range(i) : Z;
       setLut(z);
       const q = a.v.subarray(i * N, (i + 1) * N);
-      for (let r = 0; r < V; r++) {
-        const row = r * V, o = (V - 1 - r) * V, d = centred ? q[row + r] : 0;
-        for (let c = 0; c < V; c++) px[o + c] = lut[q[row + c] - d + off];
+      for (let r = 0; r < V; r++) { // row r of the data is row V-1-r of the image
+        const row = r * V, o = (V - 1 - r) * V;
+        for (let c = 0; c < V; c++) px[o + c] = lut[q[row + c] + off];
       }
       ctx.putImageData(id, 0, 0);
       f.relabel(S.local ? z : -1, S.local && ((v) => v * z / Z),
         'Colour range ±' + r3(z) + ' at this epoch (whole run: ±' + r3(Z) + coarse(top[i], a.scale) + ')');
     };
-    const err = centred ? a.scale : a.scale / 2;
-    const names = pf.name === 'margin' ? ['a', 'b', 'margin'] : ['input token', 'output logit', centred ? 'centred logit' : 'logit'];
+    const names = [pf.axis_labels[0], pf.axis_labels[1], sr.label]; // row, column, value
     f.tip = (x, y) => {
-      const c = Math.floor((x - fr.X0) / (fr.X1 - fr.X0) * V), r = V - 1 - Math.floor((y - fr.Y0) / (fr.Y1 - fr.Y0) * V);
+      const c = Math.floor((x - fr.x0) / (fr.x1 - fr.x0) * V), r = V - 1 - Math.floor((y - fr.y0) / (fr.y1 - fr.y0) * V);
       if (c < 0 || c >= V || r < 0 || r >= V) return '';
-      return names[0] + ' ' + r + ', ' + names[1] + ' ' + c + '\n' + names[2] + ': ' + fmt(value(S.i, r, c)) + ' ±' + fmt(err) +
+      return names[0] + ' ' + r + ', ' + names[1] + ' ' + c + '\n' + names[2] + ': ' + fmt(value(S.i, r, c)) + ' ±' + fmt(a.err) +
         (mask ? (mask[r * V + c] ? '\ntraining pair' : '\ntest pair') : '');
     };
     f.csv = () => {
@@ -395,50 +405,52 @@
       }
       return out;
     };
-    const desc = f.svgFix;
-    f.svgFix = (clone) => {
+    const addDesc = f.svgFix;
+    f.svgFix = (clone) => { // the download shows the canvas
       const g = clone.querySelector('g.data');
       if (!g) return;
       g.style.display = '';
       const im = g.querySelector('image');
       if (im) im.setAttribute('href', cv.toDataURL('image/png'));
-      desc(clone);
+      addDesc(clone);
     };
     return f;
   }
 
   // seriesFigure marks the selected epoch on a whole-run figure, and scrubs on hover or drag.
   function seriesFigure(el, pf, P) {
-    const f = base(el, pf), A = P.A, E = S.E, fr = pf.frame, ns = 'http://www.w3.org/2000/svg';
-    const mk = doc.createElementNS(ns, 'line');
-    mk.setAttribute('class', 'marker');
-    mk.setAttribute('stroke', 'currentColor'); // also in a downloaded SVG, without the page's CSS
-    mk.setAttribute('stroke-dasharray', '4 3');
-    mk.setAttribute('y1', fr.Y0);
-    mk.setAttribute('y2', fr.Y1);
-    f.svg.appendChild(mk);
-    const ck = (name) => (e) => { const i = indexOf(e); return i < 0 ? undefined : A[name].v[i]; };
-    const ep = (name) => (e) => A[name].v[e];
-    const cols = {
-      loss: [['train loss', ep('train_loss')], ['test loss', ck('test_loss')]],
-      accuracy: [['train acc', ep('train_acc')], ['test acc', ck('test_acc')], ['all pairs', ck('brute_force_acc')], ['certified', ck('cubic_bound')]],
-      l2_norm: [['L2 norm', ck('l2_norm')]],
-    }[pf.name];
-    if (!cols) return null;
+    const f = controller(el, pf), E = S.E, fr = pf.frame;
+    const marker = doc.createElementNS(SVG_NS, 'line');
+    marker.setAttribute('class', 'marker');
+    marker.setAttribute('stroke', 'currentColor'); // also in a downloaded SVG, without the page's CSS
+    marker.setAttribute('stroke-dasharray', '4 3');
+    marker.setAttribute('y1', fr.y0);
+    marker.setAttribute('y2', fr.y1);
+    f.svg.appendChild(marker);
+    // cols: [label, value at epoch e or undefined] for each series; per-checkpoint arrays have
+    // values at checkpoint epochs only
+    const cols = pf.series.map((sr) => {
+      const a = P.A[sr.array];
+      if (!a) return null;
+      const at = a.over === 'epochs' ? (e) => a.v[e] : (e) => { const i = indexOf(e); return i < 0 ? undefined : a.v[i]; };
+      return [sr.label, at];
+    });
+    if (!cols.length || cols.includes(null)) return null;
     f.draw = (i) => {
       const x = r2(f.m.X(E[i]));
-      mk.setAttribute('x1', x);
-      mk.setAttribute('x2', x);
+      marker.setAttribute('x1', x);
+      marker.setAttribute('x2', x);
     };
     f.epochAt = (x) => clamp(Math.round(f.m.x(x)), 0, E[S.T - 1]);
+    const axis = pf.axis_labels[0];
     f.tip = (x) => {
       const e = f.epochAt(x), j = nearest(e), at = (e2) => cols.map(([l, g]) => [l, g(e2)]).filter((c) => c[1] !== undefined);
-      let s = 'epoch ' + e + at(e).map(([l, v]) => '\n' + l + ': ' + fmt(v)).join('');
+      let s = axis + ' ' + e + at(e).map(([l, v]) => '\n' + l + ': ' + fmt(v)).join('');
       if (E[j] !== e) s += '\ncheckpoint ' + E[j] + at(E[j]).map(([l, v]) => '\n' + l + ': ' + fmt(v)).join('');
       return s;
     };
     f.csv = () => {
-      let out = 'epoch,' + cols.map((c) => c[0].replace(/ /g, '_')).join(',') + '\n';
+      let out = axis + ',' + cols.map((c) => c[0].replace(/ /g, '_')).join(',') + '\n';
       const last = E[S.T - 1];
       for (let e = 0; e <= last; e++) {
         const row = cols.map(([, g]) => g(e));
@@ -446,11 +458,14 @@
       }
       return out;
     };
-    f.series = true;
+    f.scrubs = true;
     return f;
   }
 
-  function indexOf(e) { // checkpoint index of epoch e, or -1
+  // the controller of each figure kind
+  const KINDS = { line: lineFigure, scatter: lineFigure, heatmap: heatFigure, series: seriesFigure };
+
+  function indexOf(e) { // the checkpoint index of epoch e, or -1
     const j = nearest(e);
     return S.E[j] === e ? j : -1;
   }
@@ -502,7 +517,7 @@
     const t0 = performance.now(), i = S.i;
     if (S.localShown !== S.local) {
       S.localShown = S.local;
-      if (zSel) zSel.value = S.local ? 'epoch' : 'run';
+      if (scaleSel) scaleSel.value = S.local ? 'epoch' : 'run';
       for (const f of F) if (f.relabel) f.drawn = -1;
     }
     if (S.shown !== i) {
@@ -544,23 +559,25 @@
     tip.style.top = y + 'px';
   }
 
+  // svgPoint returns a pointer event's place in the figure's SVG units.
   function svgPoint(f, ev) {
     const r = f.svg.getBoundingClientRect();
-    return { x: (ev.clientX - r.left) * f.fr.Width / r.width, y: (ev.clientY - r.top) * f.fr.Height / r.height };
+    return { x: (ev.clientX - r.left) * f.fr.width / r.width, y: (ev.clientY - r.top) * f.fr.height / r.height };
   }
 
+  // hook wires a figure's pointer events (tooltip; scrubbing on series figures) and downloads.
   function hook(f) {
-    const inside = (p) => p.x >= f.fr.X0 && p.x <= f.fr.X1 && p.y >= f.fr.Y0 && p.y <= f.fr.Y1;
+    const fr = f.fr, inside = (p) => p.x >= fr.x0 && p.x <= fr.x1 && p.y >= fr.y0 && p.y <= fr.y1;
     const move = (ev) => {
       const p = svgPoint(f, ev);
       S.tip = inside(p) ? { f, x: p.x, y: p.y, cx: ev.clientX, cy: ev.clientY } : null;
       S.tipDirty = true;
-      if (f.series && S.tip && (ev.pointerType === 'mouse' || ev.buttons)) { stop(); select(nearest(f.epochAt(p.x))); }
+      if (f.scrubs && S.tip && (ev.pointerType === 'mouse' || ev.buttons)) { stop(); select(nearest(f.epochAt(p.x))); }
       schedule();
     };
     f.plot.addEventListener('pointermove', move);
     f.plot.addEventListener('pointerdown', (ev) => {
-      if (f.series) { try { f.plot.setPointerCapture(ev.pointerId); } catch (e) { /* ignore */ } }
+      if (f.scrubs) { try { f.plot.setPointerCapture(ev.pointerId); } catch (e) { /* ignore */ } }
       move(ev);
     });
     f.plot.addEventListener('pointerleave', () => { S.tip = null; S.tipDirty = true; schedule(); });
@@ -603,7 +620,7 @@
   function tick(now) {
     if (!S.playing) return;
     // checkpoints per millisecond: 20/s at 1×, 4/s with reduced motion
-    S.playAcc += Math.max(0, now - S.playT) * S.speed * (reduced ? 4 : 20) / 1000;
+    S.playAcc += Math.max(0, now - S.playT) * S.speed * (reducedMotion ? 4 : 20) / 1000;
     S.playT = now;
     const n = Math.floor(S.playAcc);
     if (n > 0) {
@@ -640,10 +657,9 @@
     S.E = P.A.epoch.v;
     S.T = S.E.length;
     for (const el of doc.querySelectorAll('.fig[data-fig]')) {
-      const pf = P.figures.find((x) => x.name === el.dataset.fig);
-      if (!pf || !el.querySelector('.plot > svg')) continue;
-      const make = { heatmap: heatFigure, series: seriesFigure, line: lineFigure, scatter: lineFigure }[pf.kind];
-      const f = make && make(el, pf, P);
+      const pf = P.figures.find((x) => x.name === el.dataset.fig), make = pf && KINDS[pf.kind];
+      if (!make || !el.querySelector('.plot > svg')) continue;
+      const f = make(el, pf, P);
       if (f) { F.push(f); hook(f); }
     }
     body.appendChild(tip);
@@ -652,11 +668,11 @@
     playBtn.addEventListener('click', play);
     speedSel.addEventListener('change', () => { S.speed = +speedSel.value || 1; });
     S.speed = +speedSel.value || 1;
-    if (zSel && F.some((f) => f.relabel)) {
-      const set = () => { S.local = zSel.value === 'epoch'; schedule(); };
-      zSel.addEventListener('change', set);
+    if (scaleSel && F.some((f) => f.relabel)) {
+      const set = () => { S.local = scaleSel.value === 'epoch'; schedule(); };
+      scaleSel.addEventListener('change', set);
       set();
-      zSel.closest('label').hidden = false;
+      scaleSel.closest('label').hidden = false;
     }
     for (const b of doc.querySelectorAll('.phase')) b.addEventListener('click', () => { stop(); select(nearest(+b.dataset.epoch)); });
     doc.addEventListener('keydown', onKey);

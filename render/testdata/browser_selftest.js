@@ -94,9 +94,9 @@
     // hover: a heatmap cell's tooltip; the loss figure scrubs the epoch
     const point = (name, fx, fy) => {
       const f = M.F.find((g) => g.name === name), r = f.svg.getBoundingClientRect(), fr = f.fr;
-      const x = fr.X0 + fx * (fr.X1 - fr.X0), y = fr.Y0 + fy * (fr.Y1 - fr.Y0);
+      const x = fr.x0 + fx * (fr.x1 - fr.x0), y = fr.y0 + fy * (fr.y1 - fr.y0);
       f.plot.dispatchEvent(new PointerEvent('pointermove', {
-        bubbles: true, pointerType: 'mouse', clientX: r.left + x * r.width / fr.Width, clientY: r.top + y * r.height / fr.Height,
+        bubbles: true, pointerType: 'mouse', clientX: r.left + x * r.width / fr.width, clientY: r.top + y * r.height / fr.height,
       }));
     };
     point('margin', 0.5, 0.5);
@@ -127,18 +127,14 @@
     const ssel = $('#scale'), heat = ['ov_centered', 'ov', 'margin'], lines = ['qk', 'pos_qk', 'irrelevant'];
     const change = (v) => { ssel.value = v; ssel.dispatchEvent(new Event('change', { bubbles: true })); };
     const fig = (name) => M.F.find((g) => g.name === name);
-    // tick labels: unrotated texts right of the plot area (a colour bar) or left of it (a y axis)
-    const labels = (name, svg, left) => {
-      const f = fig(name);
-      return Array.from((svg || f.svg).querySelectorAll('text'))
-        .filter((t) => (left ? +t.getAttribute('x') < f.fr.X0 : +t.getAttribute('x') > f.fr.X1) && !t.hasAttribute('transform')).map((t) => t.textContent);
-    };
-    const barLabels = (name, svg) => labels(name, svg, false);
-    const yLabels = (name, svg) => labels(name, svg, true);
+    // tick labels: of the colour bar (text.cbar-tick) or of the y axis (text.tick-y)
+    const labels = (name, svg, cls) => Array.from((svg || fig(name).svg).querySelectorAll('text.' + cls), (t) => t.textContent);
+    const barLabels = (name, svg) => labels(name, svg, 'cbar-tick');
+    const yLabels = (name, svg) => labels(name, svg, 'tick-y');
     const note = (name) => { const n = $('#fig-' + name + ' .scale-note'); return n && !n.hidden ? n.textContent : ''; };
-    // the zero line (drawn with opacity 0.45, outside the data): its path, or "hidden"
+    // the zero line (path.zero): its path, or "hidden"
     const zero = (name) => {
-      const z = $('#fig-' + name + ' svg > path[stroke-opacity="0.45"]');
+      const z = $('#fig-' + name + ' svg path.zero');
       return !z ? '' : z.getAttribute('display') === 'none' ? 'hidden' : z.getAttribute('d');
     };
     const data = (name) => Array.from(fig(name).svg.querySelectorAll('g.data'), (g) => g.innerHTML).join('');
@@ -161,7 +157,7 @@
       for (const k of heat) c.scale[k] = { pixels: pixels(k), strengthRun: strength(k), labelsRun: barLabels(k), noteRun: note(k) };
       for (const k of lines) {
         const fr = fig(k).fr;
-        c.lines[k] = { frame: [fr.YMin, fr.YMax, fr.Y0, fr.Y1], labelsRun: yLabels(k), noteRun: note(k), zeroRun: zero(k), data: data(k) };
+        c.lines[k] = { frame: [fr.y_min, fr.y_max, fr.y0, fr.y1], labelsRun: yLabels(k), noteRun: note(k), zeroRun: zero(k), data: data(k) };
       }
       const extentRun = extent(), hash = location.hash;
       change('epoch');
