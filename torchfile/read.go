@@ -87,7 +87,7 @@ func (rd *reader) readZip() (Value, error) {
 		if errors.Is(err, zip.ErrFormat) && rd.size < 22 {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, &FormatError{Offset: -1, Msg: "zip: " + err.Error(), Err: err}
+		return nil, &FormatError{Offset: -1, Msg: zipMsg(err), Err: err}
 	}
 	var pkl []*zip.File
 	for _, f := range zr.File {
@@ -157,7 +157,7 @@ func (rd *reader) readEntry(f *zip.File, n uint64) ([]byte, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, &FormatError{Entry: f.Name, Offset: -1, Msg: "zip: " + err.Error(), Err: err}
+		return nil, &FormatError{Entry: f.Name, Offset: -1, Msg: zipMsg(err), Err: err}
 	}
 	defer rc.Close()
 	b, err := readChunked(rc, n)
@@ -172,7 +172,7 @@ func (rd *reader) readEntry(f *zip.File, n uint64) ([]byte, error) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, &FormatError{Entry: f.Name, Offset: int64(len(b)), Msg: "zip: " + err.Error(), Err: err}
+		return nil, &FormatError{Entry: f.Name, Offset: int64(len(b)), Msg: zipMsg(err), Err: err}
 	}
 	return b, nil
 }
@@ -512,4 +512,11 @@ func readAtChunked(r io.ReaderAt, n int64) ([]byte, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return b, err
+}
+
+func zipMsg(err error) string {
+	if s := err.Error(); strings.HasPrefix(s, "zip: ") {
+		return s
+	}
+	return "zip: " + err.Error()
 }

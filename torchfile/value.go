@@ -230,7 +230,7 @@ func scalarKey(v Value) (hkey, error) {
 func encodeKey(b *strings.Builder, v Value, atoms *int) error {
 	*atoms++
 	if *atoms > maxKeyAtoms {
-		return fmt.Errorf("%w: a tuple key of more than %d parts", errUnhashable, maxKeyAtoms)
+		return fmt.Errorf("key too complex: a tuple of more than %d parts", maxKeyAtoms)
 	}
 	if t, ok := v.(Tuple); ok {
 		fmt.Fprintf(b, "(%d", len(t))
