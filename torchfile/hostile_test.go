@@ -410,3 +410,38 @@ func TestMemoryReal(t *testing.T) {
 		t.Errorf("allocated %d", mem)
 	}
 }
+
+// TestMemoryPerPickleByte measures the worst cases of the object tree's
+// growth: a pickle of a million one- or two-byte opcodes that each make
+// an object. The figures are of all bytes allocated, including the
+// stack's growth by appending (which allocates about five times its final
+// size); the peak is lower.
+func TestMemoryPerPickleByte(t *testing.T) {
+	const n = 1 << 20
+	for _, c := range []struct {
+		name string
+		unit []byte
+	}{
+		{"EMPTY_DICT", []byte{opEmptyDict}},
+		{"EMPTY_DICT MEMOIZE", []byte{opEmptyDict, opMemoize}},
+		{"EMPTY_LIST", []byte{opEmptyList}},
+		{"EMPTY_SET", []byte{opEmptySet}},
+		{"NONE TUPLE1", []byte{opNone, opTuple1}},
+		{"NONE", []byte{opNone}},
+		{"EMPTY_TUPLE MEMOIZE", []byte{opEmptyTuple, opMemoize}},
+	} {
+		p := append([]byte{opProto, 4}, bytes.Repeat(c.unit, n/len(c.unit))...)
+		p = append(p, opStop)
+		file := makeZip(t, entry{"data.pkl", p})
+		var err error
+		mem := allocated(func() { _, err = Read(bytes.NewReader(file), int64(len(file))) })
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		per := float64(mem) / float64(len(p))
+		t.Logf("%s: %d bytes allocated for a pickle of %d: %.0f per byte", c.name, mem, len(p), per)
+		if per > 120 {
+			t.Errorf("%s: %.0f bytes allocated per byte of pickle", c.name, per)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -133,7 +134,14 @@ func (m *machine) line(what string) ([]byte, error) {
 	return b, nil
 }
 
-func (m *machine) push(v Value) { m.stack = append(m.stack, v) }
+func (m *machine) push(v Value) {
+	if len(m.stack) == cap(m.stack) {
+		// Double: append grows large slices by 1.25, allocating five
+		// times the final size in all.
+		m.stack = slices.Grow(m.stack, len(m.stack)+16)
+	}
+	m.stack = append(m.stack, v)
+}
 
 func (m *machine) floor() int {
 	if len(m.marks) == 0 {

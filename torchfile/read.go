@@ -12,8 +12,8 @@ import (
 // Limits bounds the memory and work of reading one file. The zero value
 // uses the defaults, which are proportional to the file's size.
 type Limits struct {
-	// MaxBytes bounds the bytes held in memory at once from the file: the
-	// pickles and the storages, after decompression. Zero means
+	// MaxBytes bounds the bytes read into memory from the file, in total:
+	// the pickles and the storages, after decompression. Zero means
 	// 4 × size + 1 MiB: torch writes its zip entries uncompressed, so a
 	// file it wrote needs at most size, and a file recompressed by some
 	// other tool may still inflate fourfold.

@@ -352,3 +352,37 @@ func TestGBMI(t *testing.T) {
 		t.Errorf("StateDict of the whole file: %v", err)
 	}
 }
+
+func TestProtocol0(t *testing.T) {
+	p := []byte("(dp0\nS'a\\n\\x41\\'\\101'\np1\nI1\nsVb\\u00e9\\U0001F600\np2\nF1.5\nsg1\n(lp3\nL12L\naI01\naI-7\naNa(I1\nI2\ntp4\naccollections\nOrderedDict\n(tRp5\na(i__main__\nThing\n(dp6\nS'x'\nI3\nsbas.")
+	m := newMachine(p, "p0", 0)
+	v, err := m.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := v.(*Dict)
+	if d.Len() != 2 {
+		t.Fatalf("%d items", d.Len())
+	}
+	k, _ := d.Item(0)
+	if k != "a\nA'A" {
+		t.Errorf("key %q", k)
+	}
+	if x, _ := d.Get("b\u00e9\U0001F600"); x != 1.5 {
+		t.Errorf("b: %v", x)
+	}
+	l := get(t, d, k).(*List)
+	thing := &Object{Module: "__main__", Name: "Thing", State: l.Items[6].(*Object).State}
+	want := []Value{int64(12), true, int64(-7), nil, Tuple{int64(1), int64(2)}, &Dict{}, thing}
+	if len(l.Items) != len(want) {
+		t.Fatalf("list %v", l.Items)
+	}
+	for i := range want {
+		if fmt.Sprint(l.Items[i]) != fmt.Sprint(want[i]) {
+			t.Errorf("item %d = %#v, want %#v", i, l.Items[i], want[i])
+		}
+	}
+	if x := get(t, thing, "x"); x != int64(3) {
+		t.Errorf("Thing.x = %v", x)
+	}
+}

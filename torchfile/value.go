@@ -61,24 +61,40 @@ type Object struct {
 
 // A Dict is a Python dict, or a collections.OrderedDict, in insertion order.
 type Dict struct {
-	keys, vals []Value
-	index      map[hkey]int
+	items []dictItem
+	index map[hkey]int
 }
+
+type dictItem struct{ key, value Value }
 
 func newDict() *Dict { return &Dict{index: map[hkey]int{}} }
 
-// Len reports the number of items.
-func (d *Dict) Len() int { return len(d.keys) }
+// Len reports the number of items; a nil *Dict has none.
+func (d *Dict) Len() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.items)
+}
 
 // Item returns the i'th item in insertion order.
-func (d *Dict) Item(i int) (key, value Value) { return d.keys[i], d.vals[i] }
+func (d *Dict) Item(i int) (key, value Value) { return d.items[i].key, d.items[i].value }
 
 // Keys returns the keys in insertion order.
-func (d *Dict) Keys() []Value { return append([]Value(nil), d.keys...) }
+func (d *Dict) Keys() []Value {
+	keys := make([]Value, d.Len())
+	for i := range keys {
+		keys[i] = d.items[i].key
+	}
+	return keys
+}
 
 // Get returns the value stored under key, which is compared as Python
 // would compare it (1, 1.0 and true are the same key).
 func (d *Dict) Get(key Value) (Value, bool) {
+	if d == nil {
+		return nil, false
+	}
 	k, err := hashOf(key)
 	if err != nil {
 		return nil, false
@@ -87,7 +103,7 @@ func (d *Dict) Get(key Value) (Value, bool) {
 	if !ok {
 		return nil, false
 	}
-	return d.vals[i], true
+	return d.items[i].value, true
 }
 
 // set stores value under key, keeping the key's first position if it is
@@ -101,12 +117,11 @@ func (d *Dict) set(key, value Value) error {
 		d.index = map[hkey]int{}
 	}
 	if i, ok := d.index[k]; ok {
-		d.vals[i] = value
+		d.items[i].value = value
 		return nil
 	}
-	d.index[k] = len(d.keys)
-	d.keys = append(d.keys, key)
-	d.vals = append(d.vals, value)
+	d.index[k] = len(d.items)
+	d.items = append(d.items, dictItem{key, value})
 	return nil
 }
 
