@@ -30,6 +30,7 @@ type FormatError struct {
 	Err    error // ErrUnsafe, ErrLimit, ErrBigEndian, io.ErrUnexpectedEOF or nil
 }
 
+// Error returns the message with its place: "torchfile: <entry>: offset <n>: <msg>".
 func (e *FormatError) Error() string {
 	s := "torchfile: "
 	switch {

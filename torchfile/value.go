@@ -44,6 +44,7 @@ type Global struct {
 	Module, Name string
 }
 
+// String returns the dotted name, as in "torch.float32".
 func (g *Global) String() string { return g.Module + "." + g.Name }
 
 // An Object is the inert record of a call to, or an instance of, a class or
