@@ -109,14 +109,21 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, usagef("flag -force: expected auto, train or load, got %q", o.force)
 	}
 	if o.load != "" {
-		if o.configFile != "" || len(o.configFlags) > 0 || o.init != "" {
+		// A folder with its own config.json takes no config flags; one without takes its sizes
+		// from the checkpoints and the rest from the defaults and the config flags.
+		own := runstore.HasConfig(o.load)
+		if o.configFile != "" || o.init != "" || own && len(o.configFlags) > 0 {
 			what := "-config"
-			if len(o.configFlags) > 0 {
-				what = "-" + o.configFlags[0].key.FlagName()
-			} else if o.init != "" {
+			if o.init != "" {
 				what = "-init"
+			} else if len(o.configFlags) > 0 {
+				what = "-" + o.configFlags[0].key.FlagName()
 			}
 			return nil, usagef("flag -load cannot be combined with %s (the loaded run has its own config)", what)
+		}
+		o.cfg = def
+		for _, f := range o.configFlags {
+			f.key.SetFlag(&o.cfg, f.text)
 		}
 		return o, nil
 	}
@@ -333,7 +340,7 @@ func prepare(o *options) (*compute.Run, runstore.Request, fs.FS, error) {
 	var r *compute.Run
 	if o.load != "" {
 		var err error
-		if r, err = runstore.LoadRun(o.load); err != nil {
+		if r, err = runstore.LoadRun(o.load, o.cfg); err != nil {
 			return nil, req, nil, usageError{err}
 		}
 		req.Config = r.Config

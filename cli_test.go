@@ -239,7 +239,7 @@ func TestConcurrentBuilds(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("%d complete runs in the cache, want 1", len(runs))
 	}
-	if _, err := runstore.LoadRun(filepath.Dir(runs[0])); err != nil {
+	if _, err := runstore.LoadRun(filepath.Dir(runs[0]), compute.DefaultConfig()); err != nil {
 		t.Fatalf("the cached run does not load: %v", err)
 	}
 	checkManifest(t, filepath.Join(dir, "public"))
@@ -484,5 +484,30 @@ func TestEdgeRuns(t *testing.T) {
 			}
 			checkManifest(t, filepath.Join(dir, "public"))
 		})
+	}
+}
+
+// TestLoadTorch renders the reference run from its Lightning checkpoints (real torch.save
+// files, no config.json, no metrics.csv), with a config flag for what the files do not say, and
+// refuses config flags for a folder that has its own config.json.
+func TestLoadTorch(t *testing.T) {
+	wd, _ := os.Getwd()
+	lightning := filepath.Join(wd, "runstore", "testdata", "torch", "lightning")
+	runfolder := filepath.Join(wd, "runstore", "testdata", "torch", "runfolder")
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, dir, "-quiet", "-load", lightning, "-weight-decay", "1")
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(stdout), "index.html") {
+		t.Fatalf("-load a Lightning folder: exit %d, %s", code, stderr)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "public", "data", "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"epochs": 3000`) || !strings.Contains(string(cfg), `"checkpoint_every": 500`) {
+		t.Errorf("the loaded run's config: %s, %v", cfg, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
+		t.Error("-load created a run cache")
+	}
+	code, _, stderr = runCLI(t, dir, "-quiet", "-load", runfolder, "-lr", "0.1")
+	if code != 2 || !strings.Contains(stderr, "flag -load cannot be combined with -lr (the loaded run has its own config)") {
+		t.Errorf("-load a folder with config.json and -lr: exit %d, %s", code, stderr)
 	}
 }

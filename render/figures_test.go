@@ -32,7 +32,7 @@ func figReference(tb testing.TB) *compute.Run {
 	tb.Helper()
 	dir := testref.Shared(tb, "reference/default/run")
 	figRefOnce.Do(func() {
-		figRefRun, figRefErr = runstore.LoadRun(dir)
+		figRefRun, figRefErr = runstore.LoadRun(dir, compute.DefaultConfig())
 		if figRefErr == nil {
 			figRefRun.Analyses = compute.AnalyzeAll(figRefRun.Checkpoints, figRefRun.Epochs, figRefRun.Config, 2)
 		}

@@ -93,7 +93,7 @@ func payloadRefRun(t testing.TB) *compute.Run {
 	t.Helper()
 	dir := testref.Shared(t, "reference/default/run")
 	payloadRefOnce.Do(func() {
-		r, err := runstore.LoadRun(dir)
+		r, err := runstore.LoadRun(dir, compute.DefaultConfig())
 		if err == nil {
 			r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, 0)
 		}

@@ -131,7 +131,7 @@ func TestDeterministicAcrossProcs(t *testing.T) {
 // TestLoadRunReference loads the PyTorch reference run folder as is.
 func TestLoadRunReference(t *testing.T) {
 	dir := testref.Shared(t, "reference/default/run")
-	r, err := LoadRun(dir)
+	r, err := LoadRun(dir, compute.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestDamagedCache(t *testing.T) {
 			"line 4: column train_acc: 5.0, expected an accuracy, from 0 to 1"},
 	} {
 		tc.damage()
-		_, err := LoadRun(dir)
+		_, err := LoadRun(dir, compute.DefaultConfig())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: LoadRun error %v, want one containing %q", tc.name, err, tc.want)
 		}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -262,7 +263,7 @@ func Complete(dir string, c compute.Config) bool {
 // LoadCached reads the cached run of config c in dir, which must be complete (Complete): its
 // config must be c and its checkpoints exactly c's.
 func LoadCached(dir string, c compute.Config) (*compute.Run, error) {
-	r, err := LoadRun(dir)
+	r, err := LoadRun(dir, c)
 	if err != nil {
 		return nil, err
 	}
@@ -275,89 +276,163 @@ func LoadCached(dir string, c compute.Config) (*compute.Run, error) {
 	return r, nil
 }
 
-// LoadRun reads a run folder (docs/formats.md), such as one written by TrainRun or by a PyTorch
-// script, and checks it: a valid config, metrics.csv with a row for every epoch, and checkpoints
-// named epoch-NNNNN.safetensors, one per epoch, whose tensors have the config's shapes and
-// finite values. The run must fit in compute.MaxMemoryBytes, which is checked from the number
-// of checkpoints before any is read. Errors name the file and what was wrong.
-func LoadRun(dir string) (*compute.Run, error) {
-	c, err := LoadConfigFile(filepath.Join(dir, ConfigFile), compute.DefaultConfig())
+// HasConfig reports whether dir has a config.json: a run folder that says its own config.
+func HasConfig(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, ConfigFile))
+	return err == nil
+}
+
+// LoadRun reads the run in dir, in any of the layouts PyTorch users have (torch.go): a run
+// folder (docs/formats.md) such as TrainRun or a PyTorch script writes, with safetensors or
+// torch.save checkpoints; a folder of Lightning checkpoints, with gbmi's final .pth; or wandb
+// artifact folders. Where dir has no config.json, the model's sizes come from the tensors'
+// shapes and the rest of the config from base, its epochs and checkpoint spacing from the
+// checkpoints; where it has no metrics.csv, the run's Metrics are nil (the analyses give them at
+// the checkpoints). Everything is checked: a valid config, metrics.csv with a row for every
+// epoch, one checkpoint per epoch, each with the config's shapes and finite values. The run
+// must fit in compute.MaxMemoryBytes, which is checked from the number of checkpoints before
+// most are read. Errors name the file and what was wrong.
+func LoadRun(dir string, base compute.Config) (*compute.Run, error) {
+	files, _, err := findCheckpoints(dir)
 	if err != nil {
 		return nil, err
 	}
-	epochs, names, err := listCheckpoints(dir, c.Epochs)
-	if err != nil {
-		return nil, err
+	hasConfig := HasConfig(dir)
+	c := base
+	if hasConfig {
+		if c, err = LoadConfigFile(filepath.Join(dir, ConfigFile), compute.DefaultConfig()); err != nil {
+			return nil, err
+		}
+	} else {
+		// The sizes from the first checkpoint's shapes.
+		src, _, err := readAny(files[0])
+		if err != nil {
+			return nil, err
+		}
+		m, err := dimsFromShapes(src, files[0].path)
+		if err != nil {
+			return nil, err
+		}
+		c.Vocab, c.SeqLen, c.DModel, c.DHead = m.V, m.N, m.D, m.H
 	}
 	m := compute.DimsOf(c)
-	if b := compute.EstimateMemoryBytesFor(m, len(epochs)); b > compute.MaxMemoryBytes {
-		return nil, fmt.Errorf("run %s: its %d checkpoints and their analyses need about %d MiB of memory (limit %d MiB)", dir, len(epochs), b>>20, compute.MaxMemoryBytes>>20)
+	if b := compute.EstimateMemoryBytesFor(m, len(files)); b > compute.MaxMemoryBytes {
+		return nil, fmt.Errorf("run %s: its %d checkpoints and their analyses need about %d MiB of memory (limit %d MiB)", dir, len(files), b>>20, compute.MaxMemoryBytes>>20)
 	}
-	metrics, err := ReadMetricsFile(filepath.Join(dir, MetricsFile))
-	if err != nil {
-		return nil, err
-	}
-	if len(metrics) != c.Epochs+1 {
-		return nil, fmt.Errorf("metrics %s: %d rows, expected %d (epochs 0..%d of %s)", filepath.Join(dir, MetricsFile), len(metrics), c.Epochs+1, c.Epochs, ConfigFile)
-	}
-	run := &compute.Run{Config: c, Metrics: metrics, Epochs: epochs}
-	run.Checkpoints = make([]*compute.Params, len(names))
-	errs := make([]error, len(names))
-	parallel(len(names), func(i int) {
-		p, epoch, err := ReadCheckpoint(names[i], m)
-		if err == nil && epoch >= 0 && epoch != run.Epochs[i] {
-			err = fmt.Errorf("checkpoint %s: __metadata__ epoch %d disagrees with the file name", names[i], epoch)
+	params := make([]*compute.Params, len(files))
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) {
+		if files[i].final && len(files) > 1 {
+			return // read below, if no checkpoint has its epoch
 		}
-		run.Checkpoints[i], errs[i] = p, err
+		params[i], files[i].epoch, errs[i] = readCheckpointFile(files[i], m)
 	})
 	if err := firstError(errs); err != nil {
 		return nil, err
 	}
+	epochs, params, err := orderCheckpoints(files, params, m)
+	if err != nil {
+		return nil, err
+	}
+	if !hasConfig {
+		c.Epochs = epochs[len(epochs)-1]
+		if len(epochs) > 1 {
+			c.CheckpointEvery = epochs[1] - epochs[0]
+		}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("run %s: the config from the defaults, the flags and the checkpoints: %w", dir, err)
+		}
+	}
+	if e := epochs[len(epochs)-1]; e > c.Epochs {
+		return nil, fmt.Errorf("run %s: a checkpoint of epoch %d is beyond the config's %d epochs", dir, e, c.Epochs)
+	}
+	run := &compute.Run{Config: c, Epochs: epochs, Checkpoints: params}
+	mpath := filepath.Join(dir, MetricsFile)
+	if _, err := os.Lstat(mpath); err == nil || hasConfig && !torchLayout(files) {
+		if run.Metrics, err = ReadMetricsFile(mpath); err != nil {
+			return nil, err
+		}
+		if len(run.Metrics) != c.Epochs+1 {
+			return nil, fmt.Errorf("metrics %s: %d rows, expected %d (epochs 0..%d of %s)", mpath, len(run.Metrics), c.Epochs+1, c.Epochs, ConfigFile)
+		}
+	}
 	return run, nil
 }
 
-// listCheckpoints returns the epochs and paths of the checkpoints of the run folder dir, in
-// epoch order, refusing an epoch beyond last or given twice (epoch-00010 beside epoch-000010).
-func listCheckpoints(dir string, last int) ([]int, []string, error) {
-	cdir := filepath.Join(dir, CheckpointsDir)
-	entries, err := os.ReadDir(cdir)
+// torchLayout reports whether files are torch.save files (whose run folders may lack
+// metrics.csv), not this program's safetensors.
+func torchLayout(files []checkpointFile) bool {
+	return !strings.HasSuffix(files[0].path, ".safetensors")
+}
+
+// readAny reads the tensors of one checkpoint file of any format, and its epoch.
+func readAny(cf checkpointFile) (compute.TensorSource, int, error) {
+	if strings.HasSuffix(cf.path, ".safetensors") {
+		f, err := readSafetensors(cf.path)
+		if err != nil {
+			return nil, 0, err
+		}
+		if s, ok := f.Metadata["epoch"]; ok {
+			e, err := strconv.Atoi(s)
+			if err != nil || e < 0 {
+				return nil, 0, fmt.Errorf("checkpoint %s: __metadata__ epoch %q: expected a non-negative integer", cf.path, s)
+			}
+			if e != cf.epoch {
+				return nil, 0, fmt.Errorf("checkpoint %s: __metadata__ epoch %d disagrees with the file name", cf.path, e)
+			}
+		}
+		return f, cf.epoch, nil
+	}
+	return torchStateDict(cf)
+}
+
+// readCheckpointFile reads the parameters of sizes m of one checkpoint file, and its epoch.
+func readCheckpointFile(cf checkpointFile, m compute.Dims) (*compute.Params, int, error) {
+	src, epoch, err := readAny(cf)
 	if err != nil {
-		return nil, nil, fmt.Errorf("run %s: %w", dir, err)
+		return nil, 0, err
 	}
+	p, err := compute.ParamsFrom(src, m)
+	if err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", cf.path, err)
+	}
+	return p, epoch, nil
+}
+
+// orderCheckpoints sorts the checkpoints by epoch, refusing an epoch given twice. gbmi's final
+// .pth holds the weights at the end of training, which the last checkpoint has too: it is read
+// only to check that it loads.
+func orderCheckpoints(files []checkpointFile, params []*compute.Params, m compute.Dims) ([]int, []*compute.Params, error) {
+	var idx, final []int
+	for i, f := range files {
+		if f.final {
+			final = append(final, i)
+		} else {
+			idx = append(idx, i)
+		}
+	}
+	if len(final) > 1 {
+		return nil, nil, fmt.Errorf("checkpoint %s: more than one final model (.pth) beside the checkpoints", files[final[1]].path)
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return files[a].epoch - files[b].epoch })
 	var epochs []int
-	var names []string
-	seen := map[int]string{}
-	for _, e := range entries {
-		m := checkpointRE.FindStringSubmatch(e.Name())
-		if m == nil {
-			continue
+	var ps []*compute.Params
+	for k, i := range idx {
+		if k > 0 && files[i].epoch == epochs[len(epochs)-1] {
+			return nil, nil, fmt.Errorf("checkpoint %s: epoch %d again (also %s)", files[i].path, files[i].epoch, filepath.Base(files[idx[k-1]].path))
 		}
-		path := filepath.Join(cdir, e.Name())
-		epoch, err := strconv.Atoi(m[1])
-		if err != nil || epoch > last {
-			return nil, nil, fmt.Errorf("checkpoint %s: epoch %s is beyond the config's %d epochs", path, m[1], last)
+		epochs = append(epochs, files[i].epoch)
+		ps = append(ps, params[i])
+	}
+	if len(final) == 1 {
+		if len(idx) == 0 {
+			return nil, nil, fmt.Errorf("checkpoint %s: a final model alone, with no checkpoints to give its epoch", files[final[0]].path)
 		}
-		if other, ok := seen[epoch]; ok {
-			return nil, nil, fmt.Errorf("checkpoint %s: epoch %d again (also %s)", path, epoch, other)
+		if _, _, err := readCheckpointFile(files[final[0]], m); err != nil {
+			return nil, nil, err
 		}
-		seen[epoch] = e.Name()
-		epochs = append(epochs, epoch)
-		names = append(names, path)
 	}
-	if len(epochs) == 0 {
-		return nil, nil, fmt.Errorf("run %s: no %s/epoch-NNNNN.safetensors files", dir, CheckpointsDir)
-	}
-	// ReadDir sorts by name; with names of different widths the epochs may be out of order.
-	idx := make([]int, len(epochs))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return epochs[a] - epochs[b] })
-	sortedE, sortedN := make([]int, len(idx)), make([]string, len(idx))
-	for i, j := range idx {
-		sortedE[i], sortedN[i] = epochs[j], names[j]
-	}
-	return sortedE, sortedN, nil
+	return epochs, ps, nil
 }
 
 func firstError(errs []error) error {
