@@ -51,6 +51,8 @@ func TestBadInput(t *testing.T) {
 	write("truncated.safetensors", "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":")
 	write("huge.safetensors", "\xff\xff\xff\xff\xff\xff\xff\x7f{}")
 	os.MkdirAll(filepath.Join(dir, "emptyrun"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "configrun"), 0o755)
+	write("configrun/config.json", "{}")
 	// Things that are not regular files, or too large, hang or fill memory if read as files.
 	for _, fifo := range []string{"fifo.json", "fifo.safetensors", "fifocontent/a.md"} {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, fifo)), 0o755)
@@ -90,8 +92,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-config", "missing.json"}, `maxgrok: config: open missing.json: no such file or directory`},
 		{[]string{"-init", "truncated.safetensors"}, `maxgrok: init truncated.safetensors: safetensors: `},
 		{[]string{"-init", "huge.safetensors"}, `maxgrok: init huge.safetensors: safetensors: `},
-		{[]string{"-load", "emptyrun"}, `maxgrok: config: open emptyrun/config.json: no such file or directory`},
-		{[]string{"-load", "emptyrun", "-lr", "0.1"}, `maxgrok: flag -load cannot be combined with -lr (the loaded run has its own config)`},
+		{[]string{"-load", "emptyrun"}, `maxgrok: run emptyrun: no checkpoints found: expected a run folder`},
+		{[]string{"-load", "configrun", "-lr", "0.1"}, `maxgrok: flag -load cannot be combined with -lr (the loaded run has its own config)`},
+		{[]string{"-load", "configrun"}, `maxgrok: run configrun: no checkpoints found`},
 		{[]string{"-out", "."}, `maxgrok: flag -out: "." is the current folder`},
 		{[]string{"-out", "/"}, `maxgrok: flag -out: "/" is the file system root`},
 		{[]string{"-out", "runs/site"}, `maxgrok: flag -out: "runs/site" is inside the run cache "runs"`},
