@@ -75,6 +75,15 @@ func TestBadInput(t *testing.T) {
 	write("badcontent/a.md", "# A\n\n{{figure \"nope\"}}\n")
 	os.MkdirAll(filepath.Join(dir, "twice"), 0o755)
 	write("twice/a.md", "# A\n\n{{figure \"qk\"}} {{figure \"qk\"}}\n")
+	for name, text := range map[string]string{
+		"sameanchor/01-x.md": "# A\n", "sameanchor/02-x.md": "# B\n",
+		"badutf8/a.md":        "# A\n\nok\n\xff\xfe\n",
+		"badphase/a.md":       "# A\n\n{{(.Phase \"nope\").Epoch}}\n",
+		"twomath/a.md":        "# A\n\n$\\foo$ and $\\bar{x} \\baz$\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		write(name, text)
+	}
 	t.Setenv("HOME", home)
 	for _, tc := range []struct {
 		args []string
@@ -105,6 +114,12 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-init", "zero.safetensors"}, `maxgrok: init: open zero.safetensors: not a regular file (a device)`},
 		{[]string{"-content", "fifocontent"}, `not a regular file (a named pipe)`},
 		{[]string{"-content", "zerocontent"}, `not a regular file (a device)`},
+		{[]string{"-content", "badcontent"}, `maxgrok: flag -content badcontent: content a.md: figure "nope" does not exist (the figures are qk, `},
+		{[]string{"-content", "twice"}, `maxgrok: flag -content twice: content a.md: figure "qk" is placed a second time (also in a.md)`},
+		{[]string{"-content", "sameanchor"}, `maxgrok: flag -content sameanchor: content 02-x.md: its anchor #x is also 01-x.md's`},
+		{[]string{"-content", "badutf8"}, `maxgrok: flag -content badutf8: content a.md: line 4: invalid UTF-8`},
+		{[]string{"-content", "badphase"}, `unknown phase "nope" (the phases are start, early_peak, plateau, memorised, grokked, bound_peak, final)`},
+		{[]string{"-content", "twomath"}, `line 3: unsupported command \foo; `},
 		{[]string{"-out", "homelink"}, `maxgrok: flag -out: "homelink" is the home folder`},
 		{[]string{"-out", "self"}, `maxgrok: flag -out: "self" is the current folder`},
 		{[]string{"-out", "self/."}, `maxgrok: flag -out: "self/." is the current folder`},

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -51,14 +52,20 @@ func NewContentData(r *compute.Run) ContentData {
 
 // Phase returns the phase with the given key, or a zero Phase with Epoch -1 when the run does
 // not have it (test with {{if ge (.Phase "grokked").Epoch 0}}).
-func (d ContentData) Phase(key string) Phase {
+func (d ContentData) Phase(key string) (Phase, error) {
 	for _, p := range d.Phases {
 		if p.Key == key {
-			return p
+			return p, nil
 		}
 	}
-	return Phase{Key: key, Epoch: -1}
+	if !slices.Contains(phaseKeys, key) {
+		return Phase{}, fmt.Errorf("unknown phase %q (the phases are %s)", key, strings.Join(phaseKeys, ", "))
+	}
+	return Phase{Key: key, Epoch: -1}, nil
 }
+
+// phaseKeys are the keys of the phases Phases finds, in epoch order for a typical run.
+var phaseKeys = []string{"start", "early_peak", "plateau", "memorised", "grokked", "bound_peak", "final"}
 
 // At returns the analyses of the checkpoint nearest to epoch (the earlier one on a tie).
 func (d ContentData) At(epoch int) *compute.Analysis {
@@ -123,20 +130,63 @@ func RenderContent(dir fs.FS, data ContentData) ([]Section, error) {
 	}
 	slices.Sort(names)
 	var out []Section
+	files := map[string]string{} // section ID -> file
 	for _, name := range names {
 		s, err := renderFile(dir, name, data)
 		if err != nil {
 			return nil, err
 		}
+		if other, ok := files[s.ID]; ok {
+			return nil, fmt.Errorf("content %s: its anchor #%s is also %s's (anchors come from the file names)", name, s.ID, other)
+		}
+		files[s.ID] = name
 		out = append(out, s)
 	}
-	return out, nil
+	return out, checkPlacements(out, files)
+}
+
+// checkPlacements refuses {{figure NAME}} of a figure that does not exist or that is placed
+// twice, naming the file.
+func checkPlacements(sections []Section, files map[string]string) error {
+	known := map[string]bool{}
+	for _, row := range figureTable() {
+		known[row.name] = true
+	}
+	placed := map[string]string{}
+	for _, s := range sections {
+		for _, m := range figureMarker.FindAllStringSubmatch(string(s.HTML), -1) {
+			name, file := m[1], files[s.ID]
+			switch {
+			case !known[name]:
+				names := make([]string, 0, len(known))
+				for _, row := range figureTable() {
+					names = append(names, row.name)
+				}
+				return fmt.Errorf("content %s: figure %q does not exist (the figures are %s)", file, name, strings.Join(names, ", "))
+			case placed[name] != "":
+				return fmt.Errorf("content %s: figure %q is placed a second time (also in %s)", file, name, placed[name])
+			}
+			placed[name] = file
+		}
+	}
+	return nil
 }
 
 func renderFile(dir fs.FS, name string, data ContentData) (Section, error) {
 	src, err := fs.ReadFile(dir, name)
 	if err != nil {
 		return Section{}, fmt.Errorf("content %s: %w", name, err)
+	}
+	if !utf8.Valid(src) {
+		bad := 0
+		for bad < len(src) {
+			r, n := utf8.DecodeRune(src[bad:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			bad += n
+		}
+		return Section{}, fmt.Errorf("content %s: line %d: invalid UTF-8 (expected UTF-8 text)", name, 1+bytes.Count(src[:bad], []byte("\n")))
 	}
 	tmpl, err := texttemplate.New(name).Funcs(contentFuncs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
@@ -165,13 +215,38 @@ func renderFile(dir fs.FS, name string, data ContentData) (Section, error) {
 		return Section{}, fmt.Errorf("content %s: %w", name, err)
 	}
 	if err := ext.Err(); err != nil {
-		return Section{}, fmt.Errorf("content %s: %w", name, adjustLine(err, bytes.Count(text[:m[1]], []byte("\n"))))
+		return Section{}, fmt.Errorf("content %s: %w", name, oneLine(adjustLine(err, bytes.Count(text[:m[1]], []byte("\n")))))
 	}
 	return Section{ID: sectionID(name), Title: title, HTML: template.HTML(out.String())}, nil
 }
 
+// oneLine joins the errors of err (errors.Join's, one a line) into one line, so that a
+// message keeps to the program's one-line form.
+func oneLine(err error) error {
+	if !strings.Contains(err.Error(), "\n") {
+		return err
+	}
+	return joinedError{strings.ReplaceAll(err.Error(), "\n", "; "), err}
+}
+
+// joinedError is err with its message on one line.
+type joinedError struct {
+	msg string
+	err error
+}
+
+func (e joinedError) Error() string { return e.msg }
+func (e joinedError) Unwrap() error { return e.err }
+
 // adjustLine shifts the line number of a math error by the lines removed above the body.
 func adjustLine(err error, removed int) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && removed > 0 {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, adjustLine(e, removed))
+		}
+		return errors.Join(errs...)
+	}
 	var me *mathml.Error
 	if removed == 0 || !errors.As(err, &me) {
 		return err
