@@ -529,3 +529,80 @@ func TestLoadTorch(t *testing.T) {
 		t.Errorf("-load a folder with config.json and -lr: exit %d, %s", code, stderr)
 	}
 }
+
+// TestImmutableSiteFile builds a site, makes its index.html immutable (chattr +i, so that it can
+// be neither replaced nor moved), and builds another config into the same folder: the build
+// fails (exit 1) and the folder still holds the whole first site.
+func TestImmutableSiteFile(t *testing.T) {
+	if _, err := exec.LookPath("chattr"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs chattr and root")
+	}
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, dir, slices.Concat(quickArgs, []string{"-epochs", "40"})...); code != 0 {
+		t.Fatalf("first build: %s", stderr)
+	}
+	site := filepath.Join(dir, "public")
+	before := tree(t, site)
+	index := filepath.Join(site, "index.html")
+	if out, err := exec.Command("chattr", "+i", index).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i does not work here: %v %s", err, out)
+	}
+	defer exec.Command("chattr", "-i", index).Run()
+	code, _, stderr := runCLI(t, dir, slices.Concat(quickArgs, []string{"-epochs", "50"})...)
+	if code != 1 || !strings.Contains(stderr, "writing the site") {
+		t.Fatalf("a build over an immutable file: exit %d, %s; want exit 1", code, stderr)
+	}
+	if d := filetree.Diff(before, tree(t, site)); len(d) > 0 {
+		t.Errorf("the failed build changed the site: %v", d)
+	}
+}
+
+// TestKilledBuilds kills (SIGKILL) builds of a second site into a folder holding a first one,
+// at times spread over the build; after each kill, the next build of the first config must
+// find the folder whole (all of the first site, or all of the second, after recovering an
+// interrupted switch) and leave it holding exactly the first site.
+func TestKilledBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("40 builds")
+	}
+	dir := t.TempDir()
+	a := slices.Concat(quickArgs, []string{"-epochs", "40"})
+	b := slices.Concat(quickArgs, []string{"-epochs", "60"})
+	for _, args := range [][]string{b, a} { // both cached; the site of a last
+		if code, _, stderr := runCLI(t, dir, args...); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	site := filepath.Join(dir, "public")
+	siteA := tree(t, site)
+	start := time.Now()
+	if code, _, stderr := runCLI(t, dir, b...); code != 0 {
+		t.Fatal(stderr)
+	}
+	siteB := tree(t, site)
+	took := time.Since(start)
+	if code, _, stderr := runCLI(t, dir, a...); code != 0 {
+		t.Fatal(stderr)
+	}
+	for i := range 40 {
+		cmd := command(t, dir, nil, b...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(took * time.Duration(i) / 30) // spread over about 1.3 builds
+		cmd.Process.Kill()
+		cmd.Wait()
+		recovered := command(t, dir, nil, "-force", "load", "-quiet", "-epochs", "1")
+		recovered.Run() // fails (no such cached run) after recovering the folder, before any work
+		got := tree(t, site)
+		if d1, d2 := filetree.Diff(got, siteA), filetree.Diff(got, siteB); len(d1) > 0 && len(d2) > 0 {
+			t.Fatalf("kill %d (after %v): the site is neither whole: differs from the first in %v, from the second in %v", i, took*time.Duration(i)/30, d1, d2)
+		}
+		if code, _, stderr := runCLI(t, dir, a...); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	if d := filetree.Diff(tree(t, site), siteA); len(d) > 0 {
+		t.Errorf("after the kills: %v", d)
+	}
+}

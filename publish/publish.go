@@ -87,6 +87,7 @@ func Prepare(dir string, owned []string) error {
 	if err := recoverSwitch(dir); err != nil {
 		return err
 	}
+	removeLegacyStages(dir)
 	old, err := readManifest(dir)
 	if err != nil {
 		return err
@@ -294,6 +295,30 @@ func recoverSwitch(dir string) error {
 		}
 	}
 	return nil
+}
+
+// removeLegacyStages removes the stage folders that versions before this package left beside
+// the site folder (.NAME.build-*) when they were killed during a build.
+func removeLegacyStages(dir string) {
+	clean := filepath.Clean(dir)
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(clean), "."+globEscape(filepath.Base(clean))+".build-*"))
+	for _, m := range matches {
+		if st, err := os.Lstat(m); err == nil && st.IsDir() {
+			os.RemoveAll(m)
+		}
+	}
+}
+
+// globEscape escapes the pattern characters of a file name for filepath.Glob.
+func globEscape(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // readManifest returns the set of files dir's manifest lists (empty if there is none).

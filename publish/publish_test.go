@@ -102,6 +102,27 @@ func TestInstall(t *testing.T) {
 	}
 }
 
+// TestLegacyStages checks that Prepare removes the stage folders older versions left beside the
+// site folder when killed, and nothing else there.
+func TestLegacyStages(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "public")
+	for _, d := range []string{".public.build-123", ".public.build-abc/data", ".other.build-1", "public-notes"} {
+		os.MkdirAll(filepath.Join(parent, d), 0o755)
+	}
+	if err := Prepare(dir, owned); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(parent)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if fmt.Sprint(left) != "[.other.build-1 public public-notes]" {
+		t.Errorf("left beside the site: %v", left)
+	}
+}
+
 // TestPrepareRefuses checks the folders a site cannot go into.
 func TestPrepareRefuses(t *testing.T) {
 	dir := t.TempDir()
