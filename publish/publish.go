@@ -79,19 +79,12 @@ func Prepare(dir string, owned []string) error {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	unlock, err := flock.LockDir(dir)
+	unlock, old, err := open(dir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := recoverSwitch(dir); err != nil {
-		return err
-	}
 	removeLegacyStages(dir)
-	old, err := readManifest(dir)
-	if err != nil {
-		return err
-	}
 	var foreign []string
 	for _, name := range owned {
 		filepath.WalkDir(filepath.Join(dir, filepath.FromSlash(name)), func(p string, d fs.DirEntry, err error) error {
@@ -133,18 +126,11 @@ func install(dir string, files map[string][]byte, step func() error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	unlock, err := flock.LockDir(dir)
+	unlock, old, err := open(dir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := recoverSwitch(dir); err != nil {
-		return err
-	}
-	old, err := readManifest(dir)
-	if err != nil {
-		return err
-	}
 	var foreign []string
 	for _, name := range names {
 		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && !old[name] {
@@ -185,6 +171,22 @@ func install(dir string, files map[string][]byte, step func() error) error {
 	}
 	removeEmptyDirs(dir, old, names)
 	return nil
+}
+
+// open locks the site folder dir, finishes an interrupted switch, and returns the files of its
+// manifest.
+func open(dir string) (unlock func(), old map[string]bool, err error) {
+	if unlock, err = flock.LockDir(dir); err != nil {
+		return nil, nil, err
+	}
+	if err = recoverSwitch(dir); err == nil {
+		old, err = readManifest(dir)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return unlock, old, nil
 }
 
 // switchFiles moves the old site's files (old, and its manifest) into stage/old, then the new
