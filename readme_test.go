@@ -14,8 +14,8 @@ import (
 )
 
 // readmeExample is a row of the README's table of content fields and functions:
-// `{{...}}` → `result`.
-var readmeExample = regexp.MustCompile("`(\\{\\{.+?\\}\\})` → `(.+?)` \\|$")
+// `{{...}}` → `result` (or ``result`` when the result has backticks).
+var readmeExample = regexp.MustCompile("`(\\{\\{.+?\\}\\})` → (?:`` (.+?) ``|`(.+?)`) \\|$")
 
 // TestReadmeContentExamples runs every example of the README's table of content fields and
 // functions on the default run and checks that it renders as the README says (as Hugo's
@@ -32,7 +32,7 @@ func TestReadmeContentExamples(t *testing.T) {
 	var examples []example
 	for _, line := range strings.Split(string(readme), "\n") {
 		if m := readmeExample.FindStringSubmatch(line); m != nil {
-			examples = append(examples, example{m[1], m[2]})
+			examples = append(examples, example{m[1], m[2] + m[3]})
 		}
 	}
 	if len(examples) < 15 {

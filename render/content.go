@@ -109,6 +109,16 @@ var contentFuncs = texttemplate.FuncMap{
 	"mul": func(a, b int) int { return a * b },
 	// sqrt 32 is "5.66".
 	"sqrt": func(x int) string { return strconv.FormatFloat(math.Sqrt(float64(x)), 'f', 2, 64) },
+	// analyses lists the names of the analyses other than the metrics, as code: `qk`, `ov`, ...
+	"analyses": func() string {
+		var names []string
+		for i := range compute.Analyses {
+			if !compute.Analyses[i].Metric {
+				names = append(names, "`"+compute.Analyses[i].Name+"`")
+			}
+		}
+		return strings.Join(names, ", ")
+	},
 	// num 0.000123 is "0.000123" (4 significant digits).
 	"num": func(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) },
 }

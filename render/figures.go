@@ -462,18 +462,8 @@ func checkRun(r *compute.Run) error {
 		if a == nil {
 			return fmt.Errorf("checkpoint %d (epoch %d) is not analysed", i, r.Epochs[i])
 		}
-		for _, c := range []struct {
-			name string
-			got  int
-			want int
-		}{
-			{"QK", len(a.QK), V}, {"OV", len(a.OV), V * V}, {"OVCentered", len(a.OVCentered), V * V},
-			{"PosQK", len(a.PosQK), n}, {"EOSDirect", len(a.EOSDirect), V}, {"EOSOV", len(a.EOSOV), V},
-			{"PosOV", len(a.PosOV), n * V}, {"Margin", len(a.Margin), V * V},
-		} {
-			if c.got != c.want {
-				return fmt.Errorf("analysis of epoch %d: %s has %d values, want %d", r.Epochs[i], c.name, c.got, c.want)
-			}
+		if err := a.Check(compute.DimsOf(r.Config), false, false); err != nil {
+			return err
 		}
 	}
 	return nil

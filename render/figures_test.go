@@ -476,7 +476,7 @@ func TestFiguresErrors(t *testing.T) {
 	}
 	r = figSyntheticRun(8, 4)
 	r.Analyses[1].Margin = r.Analyses[1].Margin[:5]
-	if _, err := Figures(r, false); err == nil || !strings.Contains(err.Error(), "Margin") {
+	if _, err := Figures(r, false); err == nil || !strings.Contains(err.Error(), `"margin"`) {
 		t.Errorf("short margin: error %v", err)
 	}
 	// non-finite values are drawn without them
