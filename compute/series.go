@@ -47,17 +47,20 @@ func (e Extent) Size(m Dims) int {
 	return n
 }
 
-// Encoding is how the report's payload stores an analysis over the checkpoints (the payload's
-// package documents each one).
-type Encoding string
+// Encoding is how the report's payload stores an analysis over the checkpoints (render/payload.go
+// documents each kind): the kind, and the bits of a quantised one.
+type Encoding struct {
+	Kind string // "q8", "q16", "f32" or "derived"
+	Bits int    // q8, q16: |q| <= 2^(Bits-1) - 1
+}
 
 // The payload encodings.
-const (
-	EncQ8      Encoding = "q8"  // 8-bit quantised, for the heatmaps
-	EncQ16Line Encoding = "q16" // 15-bit quantised, smooth curves over tokens
-	EncQ16Full Encoding = "q16/16"
-	EncF32     Encoding = "f32"     // one float32 per checkpoint, rounded to 15 mantissa bits
-	EncDerived Encoding = "derived" // not stored: the page derives it from another analysis
+var (
+	EncQ8      = Encoding{"q8", 8}   // the heatmaps
+	EncQ16Line = Encoding{"q16", 15} // curves over tokens: 4 significant digits of their range
+	EncQ16Full = Encoding{"q16", 16}
+	EncF32     = Encoding{"f32", 0}     // one float32 per checkpoint, rounded to 15 mantissa bits
+	EncDerived = Encoding{"derived", 0} // not stored: the page computes it (AnalysisSpec.DerivedFrom)
 )
 
 // AnalysisSpec is one row of the table of analyses.
@@ -69,8 +72,12 @@ type AnalysisSpec struct {
 	Encoding Encoding // in the payload
 	Figure   string   // the report figure that draws it ("" for none)
 	// Metric marks the train and test loss and accuracy: a run's metrics.csv, where it has
-	// them, is the source of truth for these (Run.CheckpointMetrics).
-	Metric bool
+	// them, is the source of truth for these. PerEpoch marks the metrics metrics.csv has at
+	// every epoch, not only at checkpoints (the train loss and accuracy).
+	Metric, PerEpoch bool
+	// DerivedFrom and Derive say how an EncDerived analysis is computed from another one
+	// ("centre": x[t, j] − x[t, t]).
+	DerivedFrom, Derive string
 
 	array  func(a *Analysis) *[]float64 // non-scalar extents
 	scalar func(a *Analysis) *float64   // Scalar
@@ -94,6 +101,7 @@ var Analyses = []AnalysisSpec{
 		Meaning: "(E[t] + Pbar) V O U: row t = input token, column = output logit",
 		array:   func(a *Analysis) *[]float64 { return &a.OV }},
 	{Name: "ov_centered", Extent: PerTokenToken, Weights: true, Encoding: EncDerived, Figure: "ov_centered",
+		DerivedFrom: "ov", Derive: "centre",
 		Meaning: "ov[t, x] − ov[t, t]",
 		array:   func(a *Analysis) *[]float64 { return &a.OVCentered }},
 	{Name: "pos_qk", Extent: PerPosition, Weights: true, Encoding: EncQ16Full, Figure: "pos_qk",
@@ -120,10 +128,10 @@ var Analyses = []AnalysisSpec{
 	{Name: "cubic_bound", Extent: Scalar, Encoding: EncF32, Figure: "accuracy",
 		Meaning: "a certified lower bound on brute_force_acc, in O(V³) time",
 		scalar:  func(a *Analysis) *float64 { return &a.CubicBound }},
-	{Name: "train_loss", Extent: Scalar, Encoding: EncF32, Figure: "loss", Metric: true,
+	{Name: "train_loss", Extent: Scalar, Encoding: EncF32, Figure: "loss", Metric: true, PerEpoch: true,
 		Meaning: "mean loss over the training pairs",
 		scalar:  func(a *Analysis) *float64 { return &a.TrainLoss }},
-	{Name: "train_acc", Extent: Scalar, Encoding: EncF32, Figure: "accuracy", Metric: true,
+	{Name: "train_acc", Extent: Scalar, Encoding: EncF32, Figure: "accuracy", Metric: true, PerEpoch: true,
 		Meaning: "accuracy over the training pairs",
 		scalar:  func(a *Analysis) *float64 { return &a.TrainAcc }},
 	{Name: "test_loss", Extent: Scalar, Encoding: EncF32, Figure: "loss", Metric: true,

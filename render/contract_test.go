@@ -37,12 +37,11 @@ func TestPayloadArraysFromAnalyses(t *testing.T) {
 			t.Errorf("array %s is neither a row of compute.Analyses nor a documented extra", a.Name)
 			continue
 		}
-		enc, bits, err := payloadEncoding(s.Encoding)
-		if err != nil || a.Enc != enc || a.Bits != bits {
-			t.Errorf("%s: enc %s, %d bits; the table's %s wants %s, %d bits (%v)", a.Name, a.Enc, a.Bits, s.Encoding, enc, bits, err)
+		if a.Enc != s.Encoding.Kind || a.Bits != s.Encoding.Bits {
+			t.Errorf("%s: enc %s, %d bits; the table says %s, %d bits", a.Name, a.Enc, a.Bits, s.Encoding.Kind, s.Encoding.Bits)
 		}
 		want := append([]int{T}, s.Extent.Shape(compute.Dims{V: V, N: n})...)
-		if s.Metric && perEpochMetric(s.Name) {
+		if s.PerEpoch {
 			want = []int{E}
 		}
 		if !slices.Equal(a.Shape, want) {

@@ -55,11 +55,7 @@ func runMetrics(r *compute.Run) metricSeries {
 	return m
 }
 
-// perEpochMetric reports whether the metric analysis called name has a value at every epoch
-// (the train loss and accuracy, which metrics.csv has at every epoch), not only at checkpoints.
-func perEpochMetric(name string) bool { return name == "train_loss" || name == "train_acc" }
-
-// perEpoch returns the per-epoch values of the metric analysis called name (perEpochMetric), or
+// perEpoch returns the per-epoch values of the metric analysis called name (compute.AnalysisSpec.PerEpoch), or
 // nil.
 func (m *metricSeries) perEpoch(name string) []float64 {
 	switch name {

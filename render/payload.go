@@ -68,7 +68,7 @@ const PayloadVersion = 2
 const (
 	payloadEpoch     = "epoch"      // [T] i32, the checkpoint epochs
 	payloadTrainMask = "train_mask" // [V, V] u8, 1 for a training pair
-	// and train_loss, train_acc: [E] f32, per epoch (perEpochMetric)
+	// and train_loss, train_acc: [E] f32, per epoch (compute.AnalysisSpec.PerEpoch)
 )
 
 // What the first index of an array runs over (PayloadArray.Over).
@@ -134,33 +134,6 @@ func (p *Payload) Array(name string) *PayloadArray {
 	return nil
 }
 
-// payloadEncoding returns the payload encoding and bits of an analysis's Encoding.
-func payloadEncoding(e compute.Encoding) (enc string, bits int, err error) {
-	switch e {
-	case compute.EncQ8:
-		return "q8", 8, nil
-	case compute.EncQ16Line:
-		return "q16", 15, nil
-	case compute.EncQ16Full:
-		return "q16", 16, nil
-	case compute.EncF32:
-		return "f32", 0, nil
-	case compute.EncDerived:
-		return "derived", 0, nil
-	}
-	return "", 0, fmt.Errorf("payload: unknown encoding %q", e)
-}
-
-// derivation returns how the page computes a derived analysis (compute.EncDerived) from a
-// stored one.
-func derivation(name string) (from, derive string, err error) {
-	switch name {
-	case "ov_centered": // ov[t, x] − ov[t, t]
-		return "ov", "centre", nil
-	}
-	return "", "", fmt.Errorf("payload: analysis %q is derived, but how is not known", name)
-}
-
 // payloadSlot is one array of the payload before its bytes: its description and, for the rows
 // of compute.Analyses, the row.
 type payloadSlot struct {
@@ -184,17 +157,9 @@ func payloadLayout(c compute.Config, T, E int) ([]payloadSlot, error) {
 			if !slices.Contains(group, s.Encoding) {
 				continue
 			}
-			enc, bits, err := payloadEncoding(s.Encoding)
-			if err != nil {
-				return nil, err
-			}
-			a := PayloadArray{Name: s.Name, Enc: enc, Bits: bits, Shape: append([]int{T}, s.Extent.Shape(dims)...), Over: overCheckpoints}
-			if enc == "derived" {
-				if a.From, a.Derive, err = derivation(s.Name); err != nil {
-					return nil, err
-				}
-			}
-			if s.Metric && perEpochMetric(s.Name) {
+			a := PayloadArray{Name: s.Name, Enc: s.Encoding.Kind, Bits: s.Encoding.Bits, Shape: append([]int{T}, s.Extent.Shape(dims)...), Over: overCheckpoints,
+				From: s.DerivedFrom, Derive: s.Derive}
+			if s.PerEpoch {
 				a.Shape, a.Over = []int{E}, overEpochs
 				perEpoch = append(perEpoch, payloadSlot{a, s})
 				continue
