@@ -52,7 +52,7 @@ func Example() {
 
 func ExampleReadHeader() {
 	// ReadHeader lists the tensors of a checkpoint without reading them.
-	fd, err := os.Open("testdata/epoch-00000.safetensors")
+	fd, err := os.Open("../compute/testdata/ref_epoch-00000.safetensors")
 	if err != nil {
 		log.Fatal(err)
 	}

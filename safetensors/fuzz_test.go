@@ -23,7 +23,7 @@ import (
 //
 // The seed corpus is testdata/fuzz/FuzzRead plus the test checkpoint.
 func FuzzRead(f *testing.F) {
-	if data, err := os.ReadFile("testdata/epoch-00000.safetensors"); err == nil {
+	if data, err := os.ReadFile("../compute/testdata/ref_epoch-00000.safetensors"); err == nil {
 		f.Add(data)
 	}
 	f.Fuzz(checkRead)

@@ -408,7 +408,7 @@ var readerErrors = []struct {
 
 // truncatedCheckpoint is the test checkpoint without its last 100 bytes.
 func truncatedCheckpoint() []byte {
-	data, err := os.ReadFile("testdata/epoch-00000.safetensors")
+	data, err := os.ReadFile("../compute/testdata/ref_epoch-00000.safetensors")
 	if err != nil {
 		panic(err)
 	}
@@ -521,7 +521,7 @@ func TestLyingSize(t *testing.T) {
 	}
 }
 
-// checkpointWant describes testdata/epoch-00000.safetensors, written by
+// checkpointWant describes ../compute/testdata/ref_epoch-00000.safetensors (the reference run's epoch 0), written by
 // the reference PyTorch script's hand-rolled writer (st_write).
 var checkpointWant = []struct {
 	name        string
@@ -539,7 +539,7 @@ var checkpointWant = []struct {
 }
 
 func TestReadCheckpoint(t *testing.T) {
-	f, err := safetensors.ReadFile("testdata/epoch-00000.safetensors")
+	f, err := safetensors.ReadFile("../compute/testdata/ref_epoch-00000.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}

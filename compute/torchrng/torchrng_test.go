@@ -78,7 +78,7 @@ func TestTransformerLensInit(t *testing.T) {
 		sizes []int
 		std   float32
 	}{
-		{"init_seed613947648_avx2.f32", 613947648, tlSizes(64, 32), std32},
+		{"../../testdata/init_seed613947648_avx2.f32", 613947648, tlSizes(64, 32), std32},
 		{"tl_seed123456789_v64_d32.f32", 123456789, tlSizes(64, 32), std32},
 		{"tl_seed42_v32_d16.f32", 42, tlSizes(32, 16), std16},
 		{"normal_seed0_tails.f32", 0, []int{20, 100, 48, 33}, std32},

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Writes the tl_*.f32 / normal_*.f32 fixtures of this folder from the reference
-model /work/shared/reference/torch_rng_reference.py (AVX2 kernel, n >= 16 only).
+model ../shared/reference/torch_rng_reference.py (AVX2 kernel, n >= 16 only).
 Each file is the raw little-endian float32 values of the listed tensors, in order,
 drawn from ONE generator seeded once.  Run from this folder:
-    python3 gen_python_fixtures.py /work/shared/reference
+    python3 gen_python_fixtures.py ../shared/reference
 """
 import math, os, struct, sys
 
-sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference")
+sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "../shared/reference")
 import torch_rng_reference as ref
 
 CASES = [
