@@ -84,6 +84,18 @@ func TestBadInput(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
 		write(name, text)
 	}
+	evil, err := os.ReadFile(filepath.Join("torchfile", "testdata", "evil_os_system.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "evilrun", "checkpoints"), 0o755)
+	write("evilrun/checkpoints/epoch-00000.pt", string(evil))
+	os.MkdirAll(filepath.Join(dir, "cutrun", "checkpoints"), 0o755)
+	good, err := os.ReadFile(filepath.Join("runstore", "testdata", "torch", "runfolder", "checkpoints", "epoch-00000.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("cutrun/checkpoints/epoch-00000.pt", string(good[:len(good)-100]))
 	t.Setenv("HOME", home)
 	for _, tc := range []struct {
 		args []string
@@ -120,6 +132,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-content", "badutf8"}, `maxgrok: flag -content badutf8: content a.md: line 4: invalid UTF-8`},
 		{[]string{"-content", "badphase"}, `unknown phase "nope" (the phases are start, early_peak, plateau, memorised, grokked, bound_peak, final)`},
 		{[]string{"-content", "twomath"}, `line 3: unsupported command \foo; `},
+		{[]string{"-load", "evilrun"}, `maxgrok: evilrun/checkpoints/epoch-00000.pt: torchfile: evil_os_system/data.pkl: offset 79: pickle: refusing to call posix.system`},
+		{[]string{"-load", "cutrun"}, `maxgrok: cutrun/checkpoints/epoch-00000.pt: torchfile: `},
 		{[]string{"-out", "homelink"}, `maxgrok: flag -out: "homelink" is the home folder`},
 		{[]string{"-out", "self"}, `maxgrok: flag -out: "self" is the current folder`},
 		{[]string{"-out", "self/."}, `maxgrok: flag -out: "self/." is the current folder`},
