@@ -78,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "public", "where the site goes")
 	fs.StringVar(&o.runs, "runs", "runs", "run cache: one folder per config, named by a hash of the config")
 	fs.StringVar(&o.force, "force", "auto", "auto: reuse the cached run when complete, else train; train: always train; load: fail unless cached")
-	fs.StringVar(&o.load, "load", "", "render from an existing run folder (e.g. one written by PyTorch); no training")
+	fs.StringVar(&o.load, "load", "", "render an existing run: a run folder, Lightning checkpoints or wandb artifacts (see the README); no training")
 	fs.StringVar(&o.init, "init", "", "initial weights from a safetensors file instead of the seeded init")
 	fs.StringVar(&o.content, "content", "", "Markdown explanations to use instead of the built-in ones")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")

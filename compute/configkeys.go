@@ -16,7 +16,7 @@ import (
 // line registers its flags from it.
 type ConfigKey struct {
 	Key   string // JSON name, e.g. "weight_decay"
-	Usage string // one line for -h
+	Usage string // one line for -h; a `word` in backquotes names the flag's value
 	// Flag is false for keys accepted only at their default for now, which have no flag.
 	Flag  bool
 	field func(c *Config) any // a pointer to the field
@@ -27,27 +27,27 @@ func (k *ConfigKey) FlagName() string { return strings.ReplaceAll(k.Key, "_", "-
 
 // ConfigKeys lists every config key, in Config's field order. It is read only.
 var ConfigKeys = []ConfigKey{
-	{"vocab", "data tokens (EOS is one more)", true, func(c *Config) any { return &c.Vocab }},
+	{"vocab", "the number `V` of data tokens (EOS is one more)", true, func(c *Config) any { return &c.Vocab }},
 	{"seq_len", "data tokens per input (2 only, for now)", false, func(c *Config) any { return &c.SeqLen }},
-	{"d_model", "residual stream width", true, func(c *Config) any { return &c.DModel }},
-	{"d_head", "attention head width", true, func(c *Config) any { return &c.DHead }},
+	{"d_model", "the residual stream width `d`", true, func(c *Config) any { return &c.DModel }},
+	{"d_head", "the attention head width `h`", true, func(c *Config) any { return &c.DHead }},
 	{"n_heads", "attention heads (1 only, for now)", false, func(c *Config) any { return &c.NHeads }},
 	{"n_layers", "layers (1 only, for now)", false, func(c *Config) any { return &c.NLayers }},
 	{"include_biases", "train the biases (else frozen at zero)", true, func(c *Config) any { return &c.IncludeBiases }},
 	{"use_end_of_sequence", "inputs end with the EOS token (true only, for now)", false, func(c *Config) any { return &c.UseEndOfSequence }},
 	{"use_log1p", "log-softmax in gbmi's log1p form", true, func(c *Config) any { return &c.UseLog1p }},
-	{"seed", "seed that orders the training pairs added beyond the forced ones", true, func(c *Config) any { return &c.Seed }},
-	{"model_seed", "torch.manual_seed for the initial weights", true, func(c *Config) any { return &c.ModelSeed }},
-	{"force_adjacent", "train on every pair with |a-b| in this list", true, func(c *Config) any { return &c.ForceAdjacent }},
-	{"training_ratio", "training set size as a fraction of all vocab^2 pairs", true, func(c *Config) any { return &c.TrainingRatio }},
-	{"optimizer", "AdamW or Adam", true, func(c *Config) any { return &c.Optimizer }},
-	{"lr", "learning rate", true, func(c *Config) any { return &c.LR }},
-	{"betas", "Adam's beta1,beta2", true, func(c *Config) any { return &c.Betas }},
-	{"weight_decay", "weight decay (decoupled for AdamW)", true, func(c *Config) any { return &c.WeightDecay }},
-	{"eps", "Adam's epsilon", true, func(c *Config) any { return &c.Eps }},
-	{"epochs", "epochs to train", true, func(c *Config) any { return &c.Epochs }},
-	{"checkpoint_every", "epochs between checkpoints", true, func(c *Config) any { return &c.CheckpointEvery }},
-	{"batch_size", "minibatch size (0: full batch)", true, func(c *Config) any { return &c.BatchSize }},
+	{"seed", "the `seed` that orders the training pairs added beyond the forced ones", true, func(c *Config) any { return &c.Seed }},
+	{"model_seed", "torch.manual_seed(`seed`) for the initial weights", true, func(c *Config) any { return &c.ModelSeed }},
+	{"force_adjacent", "train on every pair with |a-b| in this `list` of distances", true, func(c *Config) any { return &c.ForceAdjacent }},
+	{"training_ratio", "the training set's size as a `fraction` of all vocab^2 pairs", true, func(c *Config) any { return &c.TrainingRatio }},
+	{"optimizer", "the `optimizer`: AdamW or Adam", true, func(c *Config) any { return &c.Optimizer }},
+	{"lr", "the learning `rate`", true, func(c *Config) any { return &c.LR }},
+	{"betas", "Adam's `beta1,beta2`", true, func(c *Config) any { return &c.Betas }},
+	{"weight_decay", "the weight `decay` (decoupled for AdamW)", true, func(c *Config) any { return &c.WeightDecay }},
+	{"eps", "Adam's `epsilon`", true, func(c *Config) any { return &c.Eps }},
+	{"epochs", "the number of `epochs` to train", true, func(c *Config) any { return &c.Epochs }},
+	{"checkpoint_every", "`epochs` between checkpoints", true, func(c *Config) any { return &c.CheckpointEvery }},
+	{"batch_size", "the minibatch `size` (0: full batch)", true, func(c *Config) any { return &c.BatchSize }},
 }
 
 // LookupConfigKey returns the key called name (exactly: keys are case-sensitive), or nil.
