@@ -6,6 +6,7 @@ import (
 	"maxgrok/compute"
 	"maxgrok/internal/testref"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -193,5 +194,37 @@ func TestDamagedCache(t *testing.T) {
 			t.Errorf("%s: LoadRun error %v, want one containing %q", tc.name, err, tc.want)
 		}
 		tc.undo()
+	}
+}
+
+// TestCheckpointWriteFails makes the checkpoints folder immutable part-way through training: the
+// run must stop soon after, with an error saying that a checkpoint could not be written, and
+// not be marked complete.
+func TestCheckpointWriteFails(t *testing.T) {
+	if _, err := exec.LookPath("chattr"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs chattr and root")
+	}
+	c := quickRunConfig()
+	init, _ := compute.InitParams(c)
+	dir := t.TempDir()
+	cdir := filepath.Join(dir, CheckpointsDir)
+	defer exec.Command("chattr", "-i", cdir).Run()
+	last := 0
+	_, err := TrainRun(context.Background(), c, init, dir, func(p Progress) {
+		last = p.Epoch
+		if p.Epoch == 55 {
+			if out, err := exec.Command("chattr", "+i", cdir).CombinedOutput(); err != nil {
+				t.Skipf("chattr +i: %v %s", err, out)
+			}
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "writing a checkpoint") {
+		t.Fatalf("TrainRun error %v, want one about writing a checkpoint", err)
+	}
+	if last >= c.Epochs {
+		t.Errorf("training went on to epoch %d after checkpoints could not be written", last)
+	}
+	if Complete(dir, c) {
+		t.Error("the run is marked complete")
 	}
 }

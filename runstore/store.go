@@ -110,7 +110,9 @@ func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	m := compute.DimsOf(c)
 	last := &resumeState{Epoch: -1, Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
 	rest, err := tr.Train(ctx, state == nil, func(epoch int, p *compute.Params) error {
-		w.add(next, p)
+		if err := w.add(next, p); err != nil {
+			return err
+		}
 		next++
 		last.Epoch, last.Params, last.Opt.Step = epoch, p, tr.Opt.Step
 		copy(last.Opt.M.Data, tr.Opt.M.Data)
@@ -123,17 +125,17 @@ func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	})
 	metrics = append(metrics, rest...) // the epochs before a resume, then this run's
 	workErr := w.finish()
+	if workErr != nil {
+		return nil, fmt.Errorf("writing a checkpoint: %w", workErr)
+	}
 	if err != nil {
-		if ctx.Err() != nil && last.Epoch > 0 && workErr == nil {
+		if ctx.Err() != nil && last.Epoch > 0 {
 			last.Metrics = metrics[:last.Epoch]
 			if b, encErr := last.encode(); encErr == nil {
 				atomicfile.WriteFile(filepath.Join(dir, ResumeFile), b)
 			}
 		}
 		return nil, err
-	}
-	if workErr != nil {
-		return nil, workErr
 	}
 	run.Metrics = make([]compute.MetricRow, len(metrics))
 	for i, em := range metrics {
@@ -172,7 +174,7 @@ type checkpointWorker struct {
 	dir    string
 	jobs   chan checkpointJob
 	done   sync.WaitGroup
-	err    error                            // the first failure, read after finish
+	err    atomic.Pointer[error]            // the first failure
 	latest atomic.Pointer[compute.Analysis] // the latest analysis, for progress reports
 }
 
@@ -187,13 +189,13 @@ func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
 	w.done.Go(func() {
 		an := compute.NewAnalyzer(run.Config, compute.TrainMask(run.Config))
 		for j := range w.jobs {
-			if w.err != nil {
+			if w.failed() != nil {
 				continue
 			}
 			epoch := run.Epochs[j.i]
 			if j.write {
 				if err := WriteCheckpoint(filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), j.p, epoch); err != nil {
-					w.err = err
+					w.err.Store(&err)
 					continue
 				}
 			}
@@ -206,10 +208,21 @@ func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
 	return w
 }
 
-// add queues checkpoint i, the weights p, to be written and analysed.
-func (w *checkpointWorker) add(i int, p *compute.Params) {
+// add queues checkpoint i, the weights p, to be written and analysed. It returns the first
+// failure of the work queued so far, so that training stops as soon as a checkpoint cannot be
+// written.
+func (w *checkpointWorker) add(i int, p *compute.Params) error {
 	w.run.Checkpoints[i] = p
 	w.jobs <- checkpointJob{i, p, true}
+	return w.failed()
+}
+
+// failed returns the first failure of the worker, or nil.
+func (w *checkpointWorker) failed() error {
+	if err := w.err.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // reload reads the checkpoints up to epoch from disk (a resume) and queues them for analysis;
@@ -241,7 +254,7 @@ func (w *checkpointWorker) progress(em compute.EpochMetrics, epochs int) Progres
 func (w *checkpointWorker) finish() error {
 	close(w.jobs)
 	w.done.Wait()
-	return w.err
+	return w.failed()
 }
 
 // Complete reports whether dir holds a complete run folder of config c: metrics.csv (written

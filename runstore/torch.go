@@ -37,6 +37,22 @@ type checkpointFile struct {
 	final     bool // gbmi's NAME.pth: {"model": state_dict}
 }
 
+// checkDuplicates refuses two checkpoint files of one epoch (epoch-00010 beside epoch-000010,
+// or .pt beside .safetensors), before any is read.
+func checkDuplicates(files []checkpointFile) error {
+	seen := map[int]string{}
+	for _, f := range files {
+		if f.final {
+			continue
+		}
+		if other, ok := seen[f.epoch]; ok {
+			return fmt.Errorf("checkpoint %s: epoch %d again (also %s)", f.path, f.epoch, filepath.Base(other))
+		}
+		seen[f.epoch] = f.path
+	}
+	return nil
+}
+
 // torchSource is a state dict read from a torch.save file, as a compute.TensorSource; prefix is
 // the LightningModule's attribute path of the model ("model."), "" for a bare state dict.
 type torchSource struct {
@@ -174,7 +190,7 @@ func findCheckpoints(dir string) ([]checkpointFile, bool, error) {
 		if len(out) == 0 {
 			return nil, true, fmt.Errorf("run %s: no %s/epoch-NNNNN.safetensors (or .pt, .pth) files", dir, CheckpointsDir)
 		}
-		return out, true, nil
+		return out, true, checkDuplicates(out)
 	}
 	var out []checkpointFile
 	for _, sub := range []string{".", "trained-models"} {
@@ -202,7 +218,7 @@ func findCheckpoints(dir string) ([]checkpointFile, bool, error) {
 		}
 	}
 	if len(out) > 0 {
-		return out, false, nil
+		return out, false, checkDuplicates(out)
 	}
 	// wandb: artifacts/model-RUNID:vK/model.ckpt (or the version folders themselves).
 	for _, sub := range []string{"artifacts", "."} {
