@@ -81,6 +81,7 @@ type PageData struct {
 	Phases     []Phase
 	FinalEpoch int
 	Assets     Assets
+	Up         string // a page the report belongs to (a sweep's), linked at the top; "" for none
 }
 
 // Assets are the relative URLs of the files the page loads.
