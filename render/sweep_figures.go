@@ -218,11 +218,11 @@ func phaseDiagram(d SweepData, l sweepLayout) (sweepFig, error) {
 				x += wd
 			}
 			cw, ch := float64(x1-x0), float64(y1-y0)
-			size := math.Min(11, math.Min(ch/3.2, cw/6.5))
+			size := math.Min(14, math.Min(ch/3.2, cw/7.5))
 			if size >= 5 {
 				label := "never"
 				if g := medianGrok(d, runs); g >= 0 {
-					label = strconv.Itoa(g)
+					label = "grok " + strconv.Itoa(g)
 				}
 				mean, n := 0.0, 0
 				for _, r := range runs {
@@ -369,7 +369,9 @@ func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
 	xr.add(xs...)
 	var xlim [2]float64
 	if logX {
-		xlim = [2]float64{xr.lo / math.Pow(xr.hi/xr.lo, 0.06), xr.hi * math.Pow(xr.hi/xr.lo, 0.06)}
+		l0, l1 := math.Log10(xr.lo), math.Log10(xr.hi)
+		pad := (l1 - l0) * 0.06
+		xlim = [2]float64{math.Pow(10, l0-pad), math.Min(math.MaxFloat64, math.Pow(10, l1+pad))}
 	} else if numeric {
 		xlim = xr.padded(0.06)
 	} else {
