@@ -152,6 +152,15 @@ func executeSweep(ctx context.Context, o *options, stdout, stderr io.Writer, ter
 		}
 	}
 	opts := sweep.Options{Cache: runstore.Cache{Dir: o.runs}, Policy: runstore.Policy(o.force), Jobs: sf.jobs, Shard: sf.shard}
+	// Each job holds one run: fewer jobs at once if -jobs of the largest would not fit in memory.
+	var largest int64
+	for _, p := range g.Points {
+		largest = max(largest, compute.EstimateMemoryBytes(p.Config))
+	}
+	if fit := int(compute.MaxMemoryBytes / max(1, largest)); opts.Jobs > fit {
+		o.logf(stderr, "-jobs %d: running %d at a time, as %d runs of this sweep would not fit in %d MiB of memory", opts.Jobs, max(1, fit), opts.Jobs, compute.MaxMemoryBytes>>20)
+		opts.Jobs = max(1, fit)
+	}
 	if o.init != "" {
 		dims := compute.DimsOf(o.cfg)
 		for _, p := range g.Points {
