@@ -404,10 +404,13 @@ func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
 			ln.LineStyle = draw.LineStyle{Color: seriesColors[1], Width: 1.8}
 			p.Add(tagged{"median", ln})
 		}
+		legend := newLegend()
 		for _, s := range []struct {
-			xy  plotter.XYs
-			col color.Color
-		}{{pts, seriesColors[0]}, {never0, phaseColor("memorization", 1)}} {
+			name  string
+			xy    plotter.XYs
+			col   color.Color
+			glyph draw.GlyphDrawer
+		}{{"a run", pts, seriesColors[0], draw.CircleGlyph{}}, {"a run that never groks", never0, seriesColors[3], diamondGlyph{}}} {
 			if len(s.xy) == 0 {
 				continue
 			}
@@ -415,16 +418,36 @@ func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
 			if err != nil {
 				return vg.Rectangle{}, err
 			}
-			sp.GlyphStyle = draw.GlyphStyle{Color: s.col, Radius: 3, Shape: draw.CircleGlyph{}}
+			sp.GlyphStyle = draw.GlyphStyle{Color: s.col, Radius: 3, Shape: s.glyph}
 			p.Add(tagged{classData, sp})
+			legend.Add(s.name, sp)
+		}
+		if len(med) > 0 {
+			ln, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+			ln.LineStyle = draw.LineStyle{Color: seriesColors[1], Width: 1.8}
+			legend.Add("median", ln)
 		}
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
-		area := draw.Crop(c, 4, -14, 4, -12)
-		p.Draw(area)
-		return p.DataCanvas(area).Rectangle, nil
+		return drawBesideLegend(c, p, legend), nil
 	})
 	f.svg, f.frame = svg, fr
 	return f, err
+}
+
+// drawBesideLegend draws p with legend on its right, outside the plot area, as the report's
+// figures do, and returns the plot area.
+func drawBesideLegend(c draw.Canvas, p *plot.Plot, legend plot.Legend) vg.Rectangle {
+	area := draw.Crop(c, 4, -14, 4, -12)
+	lw := legend.Rectangle(area).Size().X
+	area = draw.Crop(area, 0, -(lw + 18), 0, 0)
+	p.Draw(area)
+	rect := p.DataCanvas(area).Rectangle
+	legend.Top, legend.Left = true, true
+	legend.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: rect.Max.X + 18, Y: rect.Min.Y},
+		Max: vg.Point{X: c.Max.X - 4, Y: rect.Max.Y},
+	}})
+	return rect
 }
 
 // valueTicks marks the swept values.
@@ -488,8 +511,6 @@ func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
 		grid.Vertical.Width, grid.Horizontal.Width = 0.8, 0.8
 		p.Add(grid)
 		legend := newLegend()
-		legend.Left = false
-		legend.Top = false
 		for gi, g := range groups {
 			var ep []float64
 			for _, r := range g.runs {
@@ -513,10 +534,7 @@ func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
 			legend.Add(fmt.Sprintf("%s (never: %s)", g.label, pct(1-float64(len(ep))/n)), ln)
 		}
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
-		p.Legend = legend
-		area := draw.Crop(c, 4, -14, 4, -12)
-		p.Draw(area)
-		return p.DataCanvas(area).Rectangle, nil
+		return drawBesideLegend(c, p, legend), nil
 	})
 	f.svg, f.frame = svg, fr
 	return f, err
@@ -550,7 +568,6 @@ func accuracyCurves(d SweepData) (sweepFig, error) {
 			p.Add(tagged{"curve r-" + strconv.Itoa(k), ln})
 		}
 		legend := newLegend()
-		legend.Left, legend.Top = false, false
 		present := map[string]bool{}
 		for _, r := range d.Runs {
 			present[r.Phase] = true
@@ -562,11 +579,8 @@ func accuracyCurves(d SweepData) (sweepFig, error) {
 				legend.Add(ph, ln)
 			}
 		}
-		p.Legend = legend
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
-		area := draw.Crop(c, 4, -14, 4, -12)
-		p.Draw(area)
-		return p.DataCanvas(area).Rectangle, nil
+		return drawBesideLegend(c, p, legend), nil
 	})
 	f.svg, f.frame = svg, fr
 	return f, err
