@@ -95,8 +95,8 @@ func TestSweep(t *testing.T) {
 		if _, ok := site["runs/"+n+"/assets/app.js"]; ok {
 			t.Errorf("runs/%s has its own assets", n)
 		}
-		if _, ok := site["runs/"+n+"/data/analyses.safetensors"]; ok {
-			t.Errorf("runs/%s has analyses.safetensors without -export", n)
+		if _, ok := site["runs/"+n+"/data/analyses.safetensors"]; ok || strings.Contains(page, `href="data/analyses.safetensors"`) {
+			t.Errorf("runs/%s has (or links) analyses.safetensors without -export", n)
 		}
 	}
 	for _, f := range []string{"index.html", "assets/app.js", "assets/sweep.js", "assets/style.css", "data/sweep.csv", "data/sweep.safetensors", "data/sweep.gz.js", "figures/curves.svg", "figures/grok_vs.svg", "figures/ecdf.svg"} {

@@ -199,7 +199,7 @@ func executeSweep(ctx context.Context, o *options, stdout, stderr io.Writer, ter
 	templates, _ := fs.Sub(builtin, "templates")
 	opts.Analyse = true
 	opts.Done = func(p sweep.Point, r *compute.Run) error {
-		return writeRunReport(b, sweep.RunFolder(p.Name)+"/", r, render.Options{Content: content, Templates: templates, PDF: o.pdf, AssetPrefix: "../../", Up: "../../index.html"}, sf.export)
+		return writeRunReport(b, sweep.RunFolder(p.Name)+"/", r, render.Options{Content: content, Templates: templates, PDF: o.pdf, AssetPrefix: "../../", Up: "../../index.html", NoAnalyses: !sf.export}, sf.export)
 	}
 	sums, err := sweep.Execute(ctx, g, opts)
 	if err != nil {

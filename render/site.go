@@ -20,6 +20,8 @@ type Options struct {
 	// Up, when set, is the relative URL of a page the report belongs to (a sweep's page): the
 	// report links back to it.
 	Up string
+	// NoAnalyses says the site will not have data/analyses.safetensors: the page does not link it.
+	NoAnalyses bool
 }
 
 // Site renders every file of the report of run r in memory, keyed by its slash-separated path
@@ -66,7 +68,7 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	var page bytes.Buffer
 	pd := PageData{
 		Title: fmt.Sprintf("Grokking max(a, b): a %d-token, %d-epoch run", r.Config.Vocab, r.Config.Epochs),
-		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets, Up: o.Up,
+		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets, Up: o.Up, NoAnalyses: o.NoAnalyses,
 	}
 	if err := RenderPage(&page, o.Templates, pd); err != nil {
 		return nil, fmt.Errorf("page: %w", err)
