@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func sameSite(t *testing.T, what string, a, b map[string][]byte) {
 }
 
 // TestSweep runs a small sweep end to end: the site's layout, sweep.csv against each run's
-// own metrics, the cache shared with single runs, -jobs and shards giving the same bytes.
+// own metrics, the cache shared with single runs, -jobs, GOMAXPROCS and shards giving the same bytes.
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
 	args := func(extra ...string) []string { return append(append([]string(nil), smallSweep...), extra...) }
@@ -164,8 +165,11 @@ func TestSweep(t *testing.T) {
 		t.Errorf("single run: exit %d, stderr:\n%s", code, stderr)
 	}
 
-	// -jobs 3, in a fresh cache: the same bytes
-	if code, _, stderr := runCLI(t, dir, args("-jobs", "3", "-out", "site3", "-runs", "runs3", "-quiet")...); code != 0 || stderr != "" {
+	// -jobs 3 and GOMAXPROCS 1, in a fresh cache: the same bytes
+	procs := runtime.GOMAXPROCS(1)
+	code, _, stderr = runCLI(t, dir, args("-jobs", "3", "-out", "site3", "-runs", "runs3", "-quiet")...)
+	runtime.GOMAXPROCS(procs)
+	if code != 0 || stderr != "" {
 		t.Fatalf("-jobs 3: exit %d, stderr %q", code, stderr)
 	}
 	sameSite(t, "-jobs 1 and -jobs 3", site, readSite(t, filepath.Join(dir, "site3")))
