@@ -33,6 +33,7 @@ type options struct {
 	quiet, pdf                                        bool
 	cfg                                               compute.Config
 	configFlags                                       []*configFlag // config flags given, in command-line order
+	sweep                                             sweepFlags
 }
 
 // configFlag is the flag of one config key (compute.ConfigKeys). Parsing only records its text;
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.content, "content", "", "Markdown explanations to use instead of the built-in ones")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.pdf, "pdf", false, "also write every figure as PDF (figures/*.pdf)")
+	o.sweep.register(fs)
 
 	for i := range compute.ConfigKeys {
 		k := &compute.ConfigKeys[i]
@@ -107,6 +109,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case "auto", "train", "load":
 	default:
 		return nil, usagef("flag -force: expected auto, train or load, got %q", o.force)
+	}
+	if o.load != "" && (len(o.sweep.axes) > 0 || o.sweep.shardText != "") {
+		return nil, usagef("flag -sweep cannot be combined with -load (a sweep trains or loads its runs from the run cache)")
 	}
 	if o.load != "" {
 		// A folder with its own config.json takes no config flags; one without takes its sizes
@@ -143,6 +148,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if errors.As(err, &fe) {
 			return nil, usagef("flag -%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Problem())
 		}
+		return nil, usageError{err}
+	}
+	if err := o.sweep.parse(o.cfg); err != nil {
 		return nil, usageError{err}
 	}
 	return o, nil
@@ -289,6 +297,9 @@ func (o *options) logf(stderr io.Writer, format string, args ...any) {
 }
 
 func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal bool) (err error) {
+	if o.sweep.grid != nil {
+		return executeSweep(ctx, o, stdout, stderr, terminal)
+	}
 	start := time.Now()
 	if _, statErr := os.Lstat(o.out); statErr != nil {
 		// prepare makes -out to check it early; a failed run leaves nothing behind.

@@ -25,6 +25,7 @@ func TestImportRules(t *testing.T) {
 		{"maxgrok/render", []string{"maxgrok/runstore", "maxgrok/publish", "maxgrok"}, []string{"*"}},
 		{"maxgrok/runstore", []string{"maxgrok/render", "maxgrok/publish"}, []string{"*"}},
 		{"maxgrok/publish", []string{"maxgrok/compute", "maxgrok/render", "maxgrok/runstore"}, []string{"*"}},
+		{"maxgrok/sweep", []string{"maxgrok/render", "maxgrok/publish", "os", "maxgrok"}, []string{"*"}},
 	} {
 		imports, err := exec.Command("go", "list", "-f", "{{join .Imports \" \"}}", rule.pkg).Output()
 		if err != nil {

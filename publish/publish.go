@@ -151,6 +151,13 @@ func install(dir string, files map[string][]byte, step func() error) error {
 			return err
 		}
 	}
+	return commit(dir, stage, old, names, step)
+}
+
+// commit installs the files names (sorted), written into stage/new, over the site of dir whose
+// manifest was old: the new manifest, the journal, the switch, and the old files the new site
+// lacks removed. The caller holds dir's lock and removes stage.
+func commit(dir, stage string, old map[string]bool, names []string, step func() error) error {
 	manifest := []byte(strings.Join(names, "\n") + "\n")
 	if err := writeFile(filepath.Join(stage, "new", ManifestFile), manifest); err != nil {
 		return err

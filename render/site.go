@@ -13,6 +13,15 @@ type Options struct {
 	Content   fs.FS // Markdown explanations (*.md)
 	Templates fs.FS // index.html, style.css, app.js
 	PDF       bool  // also write figures/*.pdf
+	// AssetPrefix, when set, is the relative URL of the folder holding a shared assets/ (e.g.
+	// "../../" for a sweep's run report): the page links its style and script there, and Site
+	// does not write them.
+	AssetPrefix string
+	// Up, when set, is the relative URL of a page the report belongs to (a sweep's page): the
+	// report links back to it.
+	Up string
+	// NoAnalyses says the site will not have data/analyses.safetensors: the page does not link it.
+	NoAnalyses bool
 }
 
 // Site renders every file of the report of run r in memory, keyed by its slash-separated path
@@ -43,10 +52,13 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	assets := Assets{CSS: "assets/style.css", JS: "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"}
+	assets := Assets{CSS: o.AssetPrefix + "assets/style.css", JS: o.AssetPrefix + "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"}
 	files[assets.PayloadGzip] = gz
 	files[assets.PayloadBrotli] = br
 	for _, a := range []struct{ src, dst string }{{"style.css", assets.CSS}, {"app.js", assets.JS}} {
+		if o.AssetPrefix != "" {
+			break
+		}
 		b, err := fs.ReadFile(o.Templates, a.src)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
@@ -56,7 +68,7 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	var page bytes.Buffer
 	pd := PageData{
 		Title: fmt.Sprintf("Grokking max(a, b): a %d-token, %d-epoch run", r.Config.Vocab, r.Config.Epochs),
-		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets,
+		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets, Up: o.Up, NoAnalyses: o.NoAnalyses,
 	}
 	if err := RenderPage(&page, o.Templates, pd); err != nil {
 		return nil, fmt.Errorf("page: %w", err)

@@ -81,6 +81,8 @@ type PageData struct {
 	Phases     []Phase
 	FinalEpoch int
 	Assets     Assets
+	Up         string // a page the report belongs to (a sweep's), linked at the top; "" for none
+	NoAnalyses bool   // the site has no data/analyses.safetensors (a sweep's report without -export)
 }
 
 // Assets are the relative URLs of the files the page loads.

@@ -1,0 +1,74 @@
+package publish
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBuilder(t *testing.T) {
+	dir := t.TempDir()
+	if err := Install(dir, map[string][]byte{"index.html": []byte("old"), "gone/a.txt": []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "CNAME"), []byte("mine"), 0o644)
+	for _, tc := range []struct {
+		name   string
+		files  []string
+		commit bool
+		err    string
+		want   map[string]string // files afterwards ("" : absent)
+	}{
+		{"abort keeps the old site", []string{"index.html", "runs/x/index.html"}, false, "",
+			map[string]string{"index.html": "old", "gone/a.txt": "a", "runs/x/index.html": "", "CNAME": "mine"}},
+		{"commit switches", []string{"index.html", "runs/x/index.html"}, true, "",
+			map[string]string{"index.html": "new index.html", "gone/a.txt": "", "runs/x/index.html": "new runs/x/index.html", "CNAME": "mine"}},
+		{"a foreign file is refused", []string{"CNAME"}, false, "holds files this program did not write", nil},
+		{"twice", []string{"a", "a"}, false, "site file a added twice", nil},
+		{"invalid", []string{"../a"}, false, `invalid site file name "../a"`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Begin(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Abort()
+			for _, f := range tc.files {
+				if err = b.Add(f, []byte("new "+f)); err != nil {
+					break
+				}
+			}
+			if tc.err != "" {
+				var ce *CollisionError
+				if err == nil || !strings.Contains(err.Error(), tc.err) && !errors.As(err, &ce) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.commit {
+				if err := b.Commit(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				b.Abort()
+			}
+			for name, want := range tc.want {
+				got, err := os.ReadFile(filepath.Join(dir, name))
+				if want == "" && err == nil || want != "" && string(got) != want {
+					t.Errorf("%s: %q (%v), want %q", name, got, err, want)
+				}
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), stagePrefix) {
+					t.Errorf("a stage folder is left: %s", e.Name())
+				}
+			}
+		})
+	}
+}

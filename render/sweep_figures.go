@@ -1,0 +1,587 @@
+package render
+
+// The sweep page's figures, drawn with gonum/plot on the svgcanvas like the report's:
+//
+//	phases       two axes besides a seed axis: one cell per pair of values, coloured by the
+//	             share of its runs in each phase, labelled with the median grokked epoch; in
+//	             the page each cell links to a run and is a <g class="cell" data-cell="K">
+//	             whose <text class="acc"> the slider rewrites
+//	grok_vs      one axis besides a seed axis: the grokked epoch of every run against the
+//	             value, the median a line, "never" drawn in a band above the epochs
+//	ecdf         a seed axis: the share of runs grokked by each epoch, with the share never
+//	curves       every run's test accuracy, one <g class="curve r-K"> per run K
+//
+// The slider draws a line.marker on the figures over epochs (ecdf, curves).
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"maxgrok/render/svgcanvas"
+)
+
+// sweepFig is one figure of the sweep page.
+type sweepFig struct {
+	name, title, caption string
+	svg                  []byte // figures/NAME.svg
+	inline               []byte // the SVG in the page (the phase diagram's cells link to runs)
+	frame                Frame
+	overEpochs           bool    // x is the epoch: the slider marks it
+	cells                [][]int // phases: the runs of each cell
+}
+
+// sweepLayout is how the axes of a sweep are shown.
+type sweepLayout struct {
+	seed   int   // the seed axis, or -1
+	others []int // the other axes, in order
+	index  [][]int
+}
+
+func layoutOf(d SweepData) sweepLayout {
+	l := sweepLayout{seed: -1}
+	for i, a := range d.Axes {
+		if a.Seed && l.seed < 0 {
+			l.seed = i
+		} else {
+			l.others = append(l.others, i)
+		}
+	}
+	l.index = make([][]int, len(d.Runs))
+	for r, run := range d.Runs {
+		l.index[r] = make([]int, len(d.Axes))
+		for k, a := range d.Axes {
+			l.index[r][k] = slices.Index(a.Values, run.Values[k])
+		}
+	}
+	return l
+}
+
+func lastEpoch(d SweepData) float64 {
+	e := 1.0
+	for _, r := range d.Runs {
+		if n := len(r.Epochs); n > 0 {
+			e = max(e, float64(r.Epochs[n-1]))
+		}
+	}
+	return e
+}
+
+func sweepFigures(d SweepData) ([]sweepFig, error) {
+	l := layoutOf(d)
+	var figs []sweepFig
+	add := func(f sweepFig, err error) error {
+		if err != nil {
+			return fmt.Errorf("figure %s: %w", f.name, err)
+		}
+		if f.inline == nil {
+			f.inline = f.svg
+		}
+		f.inline = svgProlog.ReplaceAll(f.inline, nil)
+		figs = append(figs, f)
+		return nil
+	}
+	if len(l.others) == 2 {
+		if err := add(phaseDiagram(d, l)); err != nil {
+			return nil, err
+		}
+	}
+	if len(l.others) == 1 {
+		if err := add(grokVsValue(d, l)); err != nil {
+			return nil, err
+		}
+	}
+	if l.seed >= 0 {
+		if err := add(grokECDF(d, l)); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(accuracyCurves(d)); err != nil {
+		return nil, err
+	}
+	return figs, nil
+}
+
+// labelTicks marks the integers 0..n-1 with labels.
+type labelTicks []string
+
+func (t labelTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	step := max(1, len(t)/16)
+	for i, s := range t {
+		if i%step == 0 {
+			out = append(out, plot.Tick{Value: float64(i), Label: s})
+		}
+	}
+	return out
+}
+
+// renderFig draws with draw on a w×h SVG and returns the SVG and its frame.
+func renderFig(w, h float64, title string, frame Frame, drawf func(c draw.Canvas) (vg.Rectangle, error)) ([]byte, Frame, error) {
+	s := &figSpec{title: title, w: w, h: h, frame: frame, draw: drawf}
+	f, err := s.render(false)
+	return f.SVG, f.Frame, err
+}
+
+func phaseColor(p string, alpha float64) color.NRGBA {
+	c, ok := phaseColors[p]
+	if !ok {
+		c = phaseColors["failed"]
+	}
+	return color.NRGBA{c[0], c[1], c[2], uint8(math.Round(alpha * 255))}
+}
+
+// grokKey orders grokked epochs with never (-1) last.
+func grokKey(e int) float64 {
+	if e < 0 {
+		return math.Inf(1)
+	}
+	return float64(e)
+}
+
+// medianGrok is the lower median of the runs' grokked epochs, never counting as the latest (-1
+// if the median run never groks).
+func medianGrok(d SweepData, runs []int) int {
+	g := make([]int, len(runs))
+	for i, r := range runs {
+		g[i] = d.Runs[r].Grokked
+	}
+	sort.Slice(g, func(a, b int) bool { return grokKey(g[a]) < grokKey(g[b]) })
+	return g[(len(g)-1)/2]
+}
+
+var cellOpen = regexp.MustCompile(`<g class="cell cell-(\d+)">\n`)
+
+func phaseDiagram(d SweepData, l sweepLayout) (sweepFig, error) {
+	ay, ax := d.Axes[l.others[0]], d.Axes[l.others[1]]
+	ny, nx := len(ay.Values), len(ax.Values)
+	f := sweepFig{name: "phases", cells: make([][]int, nx*ny)}
+	for r := range d.Runs {
+		i, j := l.index[r][l.others[0]], l.index[r][l.others[1]]
+		f.cells[i*nx+j] = append(f.cells[i*nx+j], r)
+	}
+	seeds := ""
+	if l.seed >= 0 {
+		seeds = fmt.Sprintf(" over the %d values of %s (each cell's colours are the share of its runs in each phase)", len(d.Axes[l.seed].Values), d.Axes[l.seed].Key)
+	}
+	f.title = fmt.Sprintf("Phase diagram: %s against %s", ay.Key, ax.Key)
+	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report (the median run's)."
+	w := figWidth
+	h := math.Min(640, math.Max(280, 110+56*float64(ny)))
+	frame := Frame{XMin: -0.5, XMax: float64(nx) - 0.5, YMin: -0.5, YMax: float64(ny) - 0.5}
+	svg, fr, err := renderFig(w, h, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+		p := newPlot(ax.Key, ay.Key)
+		p.X.Tick.Marker = labelTicks(mapStrings(ax.Values, shortValue))
+		p.Y.Tick.Marker = labelTicks(mapStrings(ay.Values, shortValue))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
+		area := draw.Crop(c, 4, -14, 4, -12)
+		p.Draw(area)
+		dc := p.DataCanvas(area)
+		trX, trY := p.Transforms(&dc)
+		sc := svgcanvas.Of(c.Canvas)
+		for k, runs := range f.cells {
+			if len(runs) == 0 {
+				continue
+			}
+			i, j := k/nx, k%nx
+			x0, x1 := trX(float64(j)-0.5)+1, trX(float64(j)+0.5)-1
+			y0, y1 := trY(float64(i)-0.5)+1, trY(float64(i)+0.5)-1
+			if sc != nil {
+				sc.OpenGroup("cell cell-" + strconv.Itoa(k))
+			}
+			x := x0
+			for _, ph := range sweepPhases {
+				n := 0
+				for _, r := range runs {
+					if d.Runs[r].Phase == ph {
+						n++
+					}
+				}
+				if n == 0 {
+					continue
+				}
+				wd := (x1 - x0) * vg.Length(n) / vg.Length(len(runs))
+				c.SetColor(phaseColor(ph, 0.5))
+				c.Fill(rectPath(x, y0, x+wd, y1))
+				x += wd
+			}
+			cw, ch := float64(x1-x0), float64(y1-y0)
+			size := math.Min(14, math.Min(ch/3.2, cw/7.5))
+			if size >= 5 {
+				label := "never"
+				if g := medianGrok(d, runs); g >= 0 {
+					label = "grok " + strconv.Itoa(g)
+				}
+				mean, n := 0.0, 0
+				for _, r := range runs {
+					if a := d.Runs[r].FinalTestAcc; !math.IsNaN(a) {
+						mean += a
+						n++
+					}
+				}
+				acc := "–"
+				if n > 0 {
+					acc = pct(mean / float64(n))
+				}
+				cx, cy := (x0+x1)/2, (y0+y1)/2
+				sty := text.Style{Color: svgcanvas.Foreground, Font: font.From(sansFont, vg.Length(size)), Handler: textHandler, XAlign: draw.XCenter, YAlign: draw.YCenter}
+				c.FillText(sty, vg.Point{X: cx, Y: cy + vg.Length(size*0.65)}, label)
+				sty.Handler = classedText("acc")
+				sty.Font.Size = vg.Length(size * 0.9)
+				c.FillText(sty, vg.Point{X: cx, Y: cy - vg.Length(size*0.7)}, "test "+acc)
+			}
+			if sc != nil {
+				sc.CloseGroup()
+			}
+		}
+		return dc.Rectangle, nil
+	})
+	if err != nil {
+		return f, err
+	}
+	f.svg, f.frame = svg, fr
+	// The page's copy: each cell in a link to its median run.
+	inline := cellOpen.ReplaceAllFunc(svg, func(m []byte) []byte {
+		k, _ := strconv.Atoi(string(cellOpen.FindSubmatch(m)[1]))
+		runs := f.cells[k]
+		href := ""
+		med := medianGrok(d, runs)
+		for _, r := range runs {
+			if d.Runs[r].Grokked == med && d.Runs[r].Href != "" {
+				href = d.Runs[r].Href
+				break
+			}
+		}
+		for _, r := range runs {
+			if href == "" && d.Runs[r].Href != "" {
+				href = d.Runs[r].Href
+			}
+		}
+		g := fmt.Sprintf(`<g class="cell" data-cell="%d">`+"\n", k)
+		if href == "" {
+			return []byte(`<a>` + g)
+		}
+		return []byte(`<a href="` + href + `index.html">` + g)
+	})
+	// close each cell's link after its group (cells hold no nested group)
+	var out []byte
+	rest := inline
+	for {
+		at := strings.Index(string(rest), `<g class="cell" data-cell=`)
+		if at < 0 {
+			out = append(out, rest...)
+			break
+		}
+		end := strings.Index(string(rest[at:]), "</g>\n")
+		out = append(out, rest[:at+end+5]...)
+		out = append(out[:len(out)-1], "</a>\n"...)
+		rest = rest[at+end+5:]
+	}
+	f.inline = out
+	return f, nil
+}
+
+func mapStrings(xs []string, f func(string) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+func rectPath(x0, y0, x1, y1 vg.Length) vg.Path {
+	var p vg.Path
+	p.Move(vg.Point{X: x0, Y: y0})
+	p.Line(vg.Point{X: x1, Y: y0})
+	p.Line(vg.Point{X: x1, Y: y1})
+	p.Line(vg.Point{X: x0, Y: y1})
+	p.Close()
+	return p
+}
+
+// numericValues returns the axis's values as numbers, if they all are.
+func numericValues(vals []string) ([]float64, bool) {
+	out := make([]float64, len(vals))
+	for i, v := range vals {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, false
+		}
+		out[i] = x
+	}
+	return out, true
+}
+
+func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
+	a := d.Axes[l.others[0]]
+	f := sweepFig{name: "grok_vs", title: fmt.Sprintf("Grokked epoch against %s", a.Key)}
+	f.caption = fmt.Sprintf("The first checkpoint with test accuracy ≥ 99%% of each run (a point each) against its %s; the line joins the medians. Runs that never reach it are drawn in the band \"never\", above the epochs.", a.Key)
+	xs, numeric := numericValues(a.Values)
+	logX := false
+	if numeric {
+		lo, hi := slices.Min(xs), slices.Max(xs)
+		logX = lo > 0 && hi/lo >= 10
+	} else {
+		xs = make([]float64, len(a.Values))
+		for i := range xs {
+			xs[i] = float64(i)
+		}
+	}
+	maxE := lastEpoch(d)
+	never := maxE * 1.1
+	var pts, never0 plotter.XYs
+	var med plotter.XYs
+	groups := make([][]int, len(a.Values))
+	for r := range d.Runs {
+		k := l.index[r][l.others[0]]
+		groups[k] = append(groups[k], r)
+	}
+	for k, runs := range groups {
+		for _, r := range runs {
+			if g := d.Runs[r].Grokked; g >= 0 {
+				pts = append(pts, plotter.XY{X: xs[k], Y: float64(g)})
+			} else {
+				never0 = append(never0, plotter.XY{X: xs[k], Y: never})
+			}
+		}
+		if len(runs) > 0 {
+			m := never
+			if g := medianGrok(d, runs); g >= 0 {
+				m = float64(g)
+			}
+			med = append(med, plotter.XY{X: xs[k], Y: m})
+		}
+	}
+	sort.SliceStable(med, func(i, j int) bool { return med[i].X < med[j].X })
+	xr := newRange()
+	xr.add(xs...)
+	var xlim [2]float64
+	if logX {
+		l0, l1 := math.Log10(xr.lo), math.Log10(xr.hi)
+		pad := (l1 - l0) * 0.06
+		xlim = [2]float64{math.Pow(10, l0-pad), math.Min(math.MaxFloat64, math.Pow(10, l1+pad))}
+	} else if numeric {
+		xlim = xr.padded(0.06)
+	} else {
+		xlim = [2]float64{-0.5, float64(len(xs)) - 0.5}
+	}
+	frame := Frame{XMin: xlim[0], XMax: xlim[1], YMin: 0, YMax: maxE * 1.16}
+	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+		p := newPlot(a.Key, "grokked epoch (test acc ≥ 99%)")
+		switch {
+		case !numeric || len(a.Values) <= 12:
+			ticks := valueTicks{xs: xs, labels: mapStrings(a.Values, shortValue)}
+			p.X.Tick.Marker = ticks
+		case logX:
+			p.X.Tick.Marker = decadeTicks{}
+		}
+		if logX {
+			p.X.Scale = plot.LogScale{}
+		}
+		p.Y.Tick.Marker = neverTicks{max: maxE, never: never}
+		grid := plotter.NewGrid()
+		grid.Vertical.Color, grid.Horizontal.Color = svgcanvas.Grid, svgcanvas.Grid
+		grid.Vertical.Width, grid.Horizontal.Width = 0.8, 0.8
+		p.Add(grid)
+		p.Add(hline{y: maxE * 1.04, style: draw.LineStyle{Color: svgcanvas.Zero, Width: 0.8, Dashes: []vg.Length{3, 3}}})
+		if len(med) > 0 {
+			ln, err := plotter.NewLine(med)
+			if err != nil {
+				return vg.Rectangle{}, err
+			}
+			ln.LineStyle = draw.LineStyle{Color: seriesColors[1], Width: 1.8}
+			p.Add(tagged{"median", ln})
+		}
+		legend := newLegend()
+		for _, s := range []struct {
+			name  string
+			xy    plotter.XYs
+			col   color.Color
+			glyph draw.GlyphDrawer
+		}{{"a run", pts, seriesColors[0], draw.CircleGlyph{}}, {"a run that never groks", never0, seriesColors[3], diamondGlyph{}}} {
+			if len(s.xy) == 0 {
+				continue
+			}
+			sp, err := plotter.NewScatter(s.xy)
+			if err != nil {
+				return vg.Rectangle{}, err
+			}
+			sp.GlyphStyle = draw.GlyphStyle{Color: s.col, Radius: 3, Shape: s.glyph}
+			p.Add(tagged{classData, sp})
+			legend.Add(s.name, sp)
+		}
+		if len(med) > 0 {
+			ln, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+			ln.LineStyle = draw.LineStyle{Color: seriesColors[1], Width: 1.8}
+			legend.Add("median", ln)
+		}
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
+		return drawBesideLegend(c, p, legend), nil
+	})
+	f.svg, f.frame = svg, fr
+	return f, err
+}
+
+// drawBesideLegend draws p with legend on its right, outside the plot area, as the report's
+// figures do, and returns the plot area.
+func drawBesideLegend(c draw.Canvas, p *plot.Plot, legend plot.Legend) vg.Rectangle {
+	area := draw.Crop(c, 4, -14, 4, -12)
+	lw := legend.Rectangle(area).Size().X
+	area = draw.Crop(area, 0, -(lw + 18), 0, 0)
+	p.Draw(area)
+	rect := p.DataCanvas(area).Rectangle
+	legend.Top, legend.Left = true, true
+	legend.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: rect.Max.X + 18, Y: rect.Min.Y},
+		Max: vg.Point{X: c.Max.X - 4, Y: rect.Max.Y},
+	}})
+	return rect
+}
+
+// valueTicks marks the swept values.
+type valueTicks struct {
+	xs     []float64
+	labels []string
+}
+
+func (t valueTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for i, x := range t.xs {
+		out = append(out, plot.Tick{Value: x, Label: t.labels[i]})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value < out[j].Value })
+	return out
+}
+
+// neverTicks are niceTicks up to max, and "never" at never.
+type neverTicks struct{ max, never float64 }
+
+func (t neverTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, tk := range (niceTicks{}).Ticks(0, t.max) {
+		if tk.Value <= t.max {
+			out = append(out, tk)
+		}
+	}
+	return append(out, plot.Tick{Value: t.never, Label: "never"})
+}
+
+func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
+	s := d.Axes[l.seed]
+	f := sweepFig{name: "ecdf", title: fmt.Sprintf("Share of runs grokked by each epoch, over %d values of %s", len(s.Values), s.Key), overEpochs: true}
+	f.caption = "For each epoch, the share of runs whose test accuracy has reached 99% (the empirical distribution function of the grokked epoch); the legend gives the share that never does."
+	type group struct {
+		label string
+		runs  []int
+	}
+	groups := []group{{label: "all runs"}}
+	if len(l.others) == 1 && len(d.Axes[l.others[0]].Values) <= len(seriesColors) {
+		a := d.Axes[l.others[0]]
+		groups = nil
+		for _, v := range a.Values {
+			groups = append(groups, group{label: a.Key + " " + shortValue(v)})
+		}
+		for r := range d.Runs {
+			k := l.index[r][l.others[0]]
+			groups[k].runs = append(groups[k].runs, r)
+		}
+	} else {
+		for r := range d.Runs {
+			groups[0].runs = append(groups[0].runs, r)
+		}
+	}
+	maxE := lastEpoch(d)
+	frame := Frame{XMin: 0, XMax: maxE, YMin: 0, YMax: 1}
+	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+		p := newPlot("epoch", "share of runs with test acc ≥ 99%")
+		grid := plotter.NewGrid()
+		grid.Vertical.Color, grid.Horizontal.Color = svgcanvas.Grid, svgcanvas.Grid
+		grid.Vertical.Width, grid.Horizontal.Width = 0.8, 0.8
+		p.Add(grid)
+		legend := newLegend()
+		for gi, g := range groups {
+			var ep []float64
+			for _, r := range g.runs {
+				if e := d.Runs[r].Grokked; e >= 0 {
+					ep = append(ep, float64(e))
+				}
+			}
+			sort.Float64s(ep)
+			n := float64(max(1, len(g.runs)))
+			xy := plotter.XYs{{X: 0, Y: 0}}
+			for k, e := range ep {
+				xy = append(xy, plotter.XY{X: e, Y: float64(k) / n}, plotter.XY{X: e, Y: float64(k+1) / n})
+			}
+			xy = append(xy, plotter.XY{X: maxE, Y: float64(len(ep)) / n})
+			ln, err := plotter.NewLine(xy)
+			if err != nil {
+				return vg.Rectangle{}, err
+			}
+			ln.LineStyle = draw.LineStyle{Color: seriesColors[gi%len(seriesColors)], Width: 1.8}
+			p.Add(tagged{classData, ln})
+			legend.Add(fmt.Sprintf("%s (never: %s)", g.label, pct(1-float64(len(ep))/n)), ln)
+		}
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
+		return drawBesideLegend(c, p, legend), nil
+	})
+	f.svg, f.frame = svg, fr
+	return f, err
+}
+
+func accuracyCurves(d SweepData) (sweepFig, error) {
+	f := sweepFig{name: "curves", title: fmt.Sprintf("Test accuracy of every run (%d), coloured by phase", len(d.Runs)), overEpochs: true}
+	f.caption = "Hover a curve to highlight it and name its run; the dashed line is the selected epoch."
+	maxE := lastEpoch(d)
+	frame := Frame{XMin: 0, XMax: maxE, YMin: 0, YMax: 1}
+	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+		p := newPlot("epoch", "test accuracy")
+		grid := plotter.NewGrid()
+		grid.Vertical.Color, grid.Horizontal.Color = svgcanvas.Grid, svgcanvas.Grid
+		grid.Vertical.Width, grid.Horizontal.Width = 0.8, 0.8
+		p.Add(grid)
+		alpha := math.Max(0.25, math.Min(0.85, 6/math.Sqrt(float64(len(d.Runs)+1))))
+		for k, r := range d.Runs {
+			if len(r.Epochs) == 0 {
+				continue
+			}
+			xy := make(plotter.XYs, len(r.Epochs))
+			for i, e := range r.Epochs {
+				xy[i] = plotter.XY{X: float64(e), Y: r.TestAcc[i]}
+			}
+			ln, err := plotter.NewLine(reduce(xy))
+			if err != nil {
+				return vg.Rectangle{}, fmt.Errorf("run %s: %w", r.Name, err)
+			}
+			ln.LineStyle = draw.LineStyle{Color: phaseColor(r.Phase, alpha), Width: 1.2}
+			p.Add(tagged{"curve r-" + strconv.Itoa(k), ln})
+		}
+		legend := newLegend()
+		present := map[string]bool{}
+		for _, r := range d.Runs {
+			present[r.Phase] = true
+		}
+		for _, ph := range sweepPhases {
+			if present[ph] && ph != "diverged" && ph != "failed" {
+				ln, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+				ln.LineStyle = draw.LineStyle{Color: phaseColor(ph, 1), Width: 2}
+				legend.Add(ph, ln)
+			}
+		}
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
+		return drawBesideLegend(c, p, legend), nil
+	})
+	f.svg, f.frame = svg, fr
+	return f, err
+}

@@ -1,0 +1,79 @@
+// Injected by sweep_test.go as the first script of a copy of the sweep page. It records console
+// errors and failed loads, then, once the slider is ready, moves it, sorts the table, follows
+// #epoch=N and hovers the curves, and writes a JSON report into <pre id="selftest">.
+(function () {
+  'use strict';
+  const out = { errors: [], checks: {} };
+  const str = (a) => Array.from(a, (x) => (x && x.stack) || String(x)).join(' ');
+  const oe = console.error, ow = console.warn;
+  console.error = function () { out.errors.push('console.error: ' + str(arguments)); return oe.apply(console, arguments); };
+  console.warn = function () { out.errors.push('console.warn: ' + str(arguments)); return ow.apply(console, arguments); };
+  addEventListener('error', (e) => {
+    const t = e.target;
+    if (t && t !== window && (t.src || t.href)) out.errors.push('failed to load ' + (t.src || t.href));
+    else out.errors.push('error: ' + e.message + ' at ' + e.filename + ':' + e.lineno);
+  }, true);
+  addEventListener('unhandledrejection', (e) => out.errors.push('unhandled rejection: ' + str([e.reason])));
+  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+  const $ = (s) => document.querySelector(s);
+  const $$ = (s) => Array.from(document.querySelectorAll(s));
+  function finish() {
+    const pre = document.createElement('pre');
+    pre.id = 'selftest';
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+    if (location.protocol === 'http:') fetch('__selftest', { method: 'POST', body: pre.textContent });
+  }
+  const cellTexts = () => $$('#fig-phases g.cell text.acc').map((t) => t.textContent).join('|');
+  const marker = () => { const m = $('#fig-curves line.marker'); return m ? m.getAttribute('x1') : null; };
+  const key = (k, shift) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey: !!shift, bubbles: true }));
+  async function run() {
+    const M = window.MAXGROK_SWEEP_PAGE;
+    if (!M) throw new Error('window.MAXGROK_SWEEP_PAGE is missing');
+    await M.ready;
+    const c = out.checks, S = M.S;
+    c.controlsShown = !$('#controls').hidden;
+    c.initialEpoch = $('#epoch').textContent;
+    c.initialHash = location.hash;
+    c.cellsFinal = cellTexts();
+    c.markerInitial = marker();
+    const slider = $('#slider');
+    slider.value = 2;
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    await sleep(200);
+    c.movedEpoch = $('#epoch').textContent;
+    c.movedWant = String(S.E[2]);
+    c.cellsMoved = cellTexts();
+    c.markerMoved = marker();
+    c.hashMoved = location.hash;
+    key('End'); key('ArrowLeft'); key('ArrowLeft', true);
+    c.afterKeys = $('#epoch').textContent;
+    c.afterKeysWant = String(S.E[S.T - 12]);
+    location.hash = '#epoch=' + S.E[3];
+    await sleep(200);
+    c.afterHash = $('#epoch').textContent;
+    c.afterHashWant = String(S.E[3]);
+    const a = $('#fig-phases svg a[href]');
+    c.cellHref = a ? a.getAttribute('href') : '';
+    c.cellRunLinks = $$('#runs-table a').map((x) => x.getAttribute('href')).includes(c.cellHref);
+    // sort by the grokked column, then again (descending)
+    const ths = $$('#runs-table thead th');
+    const col = ths.findIndex((th) => th.textContent.trim() === 'grokked');
+    const column = () => $$('#runs-table tbody tr').map((tr) => tr.cells[col].dataset.v);
+    ths[col].querySelector('button').click();
+    c.sortedAsc = column();
+    c.ariaSort = ths[col].getAttribute('aria-sort');
+    ths[col].querySelector('button').click();
+    c.sortedDesc = column();
+    // hover the curves: the nearest one lights up and the tip names its run
+    const svg = $('#fig-curves svg'), F = S.H.frames.curves, r = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    const t = S.T - 1, run = 0, y = F.y1 - (S.acc[run * S.T + t] / S.H.levels - F.y_min) / (F.y_max - F.y_min) * (F.y1 - F.y0);
+    const x = F.x1 - 1;
+    svg.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + x * r.width / vb.width, clientY: r.top + y * r.height / vb.height, bubbles: true }));
+    const hi = $('#fig-curves g.curve.hi');
+    c.hoverClass = hi ? hi.getAttribute('class') : '';
+    const tip = $('.tip');
+    c.tip = tip && !tip.hidden ? tip.textContent : '';
+  }
+  addEventListener('DOMContentLoaded', () => { run().catch((e) => out.errors.push('self-test: ' + (e.stack || e))).finally(finish); });
+})();

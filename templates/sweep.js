@@ -1,0 +1,252 @@
+/* maxgrok: the sweep page's slider, hover and sortable table.
+ *
+ * No dependencies, nothing from the network, no build step; without JavaScript the page shows
+ * every figure at the final epoch and the table in sweep order. The payload (render/
+ * sweep_payload.go documents it) holds every run's test accuracy at every slider epoch,
+ * quantised; the figures are found by their data-fig and their parts by class: g.cell
+ * (data-cell K, with text.acc), g.curve.r-K (run K's curve); this script adds line.marker on
+ * the figures over epochs. One state object, S; events change it and call commit().
+ */
+(() => {
+  'use strict';
+  const doc = document, body = doc.body, SVG_NS = 'http://www.w3.org/2000/svg';
+  const $ = (id) => doc.getElementById(id);
+  const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status'), playBtn = $('play');
+  const S = { H: null, E: null, T: 0, acc: null, i: 0, ready: false, playing: false, timer: 0, hashTimer: 0, hover: -1 };
+  const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
+  const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+
+  const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+  function z85(s, size) {
+    const dec = new Uint8Array(128);
+    for (let k = 0; k < 85; k++) dec[Z85.charCodeAt(k)] = k;
+    const n = (s.length / 5) | 0, out = new Uint8Array(n * 4);
+    for (let g = 0, i = 0, j = 0; g < n; g++) {
+      let v = 0;
+      for (let k = 0; k < 5; k++) v = v * 85 + dec[s.charCodeAt(i++)];
+      out[j++] = v >>> 24; out[j++] = (v >>> 16) & 255; out[j++] = (v >>> 8) & 255; out[j++] = v & 255;
+    }
+    return out.subarray(0, size);
+  }
+  function loadScript(src) {
+    return new Promise((ok, fail) => {
+      const s = doc.createElement('script');
+      s.src = src;
+      s.onload = () => { s.remove(); ok(); };
+      s.onerror = () => fail(new Error('cannot load ' + src));
+      doc.head.appendChild(s);
+    });
+  }
+  async function inflate(bytes) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  function parse(b) {
+    if (String.fromCharCode(...b.subarray(0, 8)) !== 'MXGKSWP1') throw new Error('not a sweep payload');
+    const n = b[8] | b[9] << 8 | b[10] << 16 | b[11] << 24;
+    const H = JSON.parse(new TextDecoder().decode(b.subarray(12, 12 + n)));
+    const T = H.epochs.length, R = H.runs.length, d = b.subarray(12 + n);
+    if (d.length !== R * T) throw new Error('sweep payload: ' + d.length + ' bytes of data, want ' + R * T);
+    const acc = new Uint8Array(R * T);
+    for (let r = 0; r < R; r++) for (let t = 0, q = 0; t < T; t++) acc[r * T + t] = q = (q + d[r * T + t]) & 255;
+    return { H, acc };
+  }
+  // a(r, t) is run r's test accuracy at slider position t, NaN where it has none
+  const a = (r, t) => { const q = S.acc[r * S.T + t]; return q === 255 ? NaN : q / S.H.levels; };
+  const pct = (x) => (Number.isNaN(x) ? '–' : Math.floor(x * 100 + 1e-9) + '%');
+
+  function nearest(n) {
+    const E = S.E, T = S.T;
+    if (!(n > E[0])) return 0;
+    if (n >= E[T - 1]) return T - 1;
+    let lo = 0, hi = T - 1;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (E[mid] <= n) lo = mid; else hi = mid; }
+    return n - E[lo] <= E[hi] - n ? lo : hi;
+  }
+  function fromHash() {
+    const m = /^#epoch=(-?\d+(?:\.\d*)?)$/.exec(location.hash);
+    return m ? nearest(Number(m[1])) : -1;
+  }
+
+  // the figures' parts
+  const figs = {};
+  for (const f of doc.querySelectorAll('figure[data-fig]')) figs[f.dataset.fig] = { el: f, svg: f.querySelector('svg'), plot: f.querySelector('.plot') };
+  const cells = [];
+  const markers = [];
+
+  function commit() {
+    const t = S.i, e = S.E[t];
+    epochEl.textContent = e;
+    slider.value = t;
+    slider.setAttribute('aria-valuetext', 'epoch ' + e);
+    for (const c of cells) {
+      let sum = 0, n = 0;
+      for (const r of c.runs) { const v = a(r, t); if (!Number.isNaN(v)) { sum += v; n++; } }
+      const s = 'test ' + (n ? pct(sum / n) : '–');
+      if (c.text && c.text.textContent !== s) c.text.textContent = s;
+    }
+    for (const m of markers) {
+      const F = m.frame, x = F.x0 + (e - F.x_min) / (F.x_max - F.x_min || 1) * (F.x1 - F.x0);
+      m.line.setAttribute('x1', x.toFixed(2)); m.line.setAttribute('x2', x.toFixed(2));
+    }
+    clearTimeout(S.hashTimer);
+    S.hashTimer = setTimeout(() => { try { history.replaceState(history.state, '', '#epoch=' + e); } catch (err) { /* rate limited */ } }, 120);
+  }
+  function select(t) { S.i = clamp(t | 0, 0, S.T - 1); commit(); }
+  function stop() { if (!S.playing) return; S.playing = false; clearInterval(S.timer); playBtn.textContent = 'Play'; playBtn.setAttribute('aria-pressed', 'false'); }
+  function play() {
+    if (S.playing) { stop(); return; }
+    if (S.i >= S.T - 1) select(0);
+    S.playing = true; playBtn.textContent = 'Pause'; playBtn.setAttribute('aria-pressed', 'true');
+    const slow = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches ? 5 : 1;
+    S.timer = setInterval(() => { if (S.i >= S.T - 1) stop(); else select(S.i + 1); }, 60 * slow);
+  }
+  function onKey(ev) {
+    if (!S.ready || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const tg = ev.target, tag = tg.tagName || '';
+    if (tg.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && tg.type !== 'range')) return;
+    const big = ev.shiftKey ? 10 : 1;
+    switch (ev.key) {
+      case 'ArrowLeft': stop(); select(S.i - big); break;
+      case 'ArrowRight': stop(); select(S.i + big); break;
+      case 'Home': stop(); select(0); break;
+      case 'End': stop(); select(S.T - 1); break;
+      case ' ': case 'Spacebar':
+        if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY') return;
+        play(); break;
+      default: return;
+    }
+    ev.preventDefault();
+  }
+
+  // ---- hover: the curve nearest the pointer, and its run
+  let tip = null;
+  function showTip(x, y, s) {
+    if (!tip) { tip = doc.createElement('div'); tip.className = 'tip'; body.appendChild(tip); }
+    tip.textContent = s; tip.hidden = false;
+    tip.style.left = Math.min(x + 14, innerWidth - tip.offsetWidth - 4) + 'px';
+    tip.style.top = (y + 14) + 'px';
+  }
+  function hideTip() { if (tip) tip.hidden = true; }
+  function highlight(k) {
+    const f = figs.curves;
+    if (!f || S.hover === k) return;
+    if (S.hover >= 0) { const g = f.svg.querySelector('g.curve.r-' + S.hover); if (g) g.classList.remove('hi'); }
+    S.hover = k;
+    f.plot.classList.toggle('hovering', k >= 0);
+    for (const tr of doc.querySelectorAll('#runs-table tr.hi')) tr.classList.remove('hi');
+    if (k < 0) return;
+    const g = f.svg.querySelector('g.curve.r-' + k);
+    if (g) { g.classList.add('hi'); g.parentNode.appendChild(g); }
+    const tr = doc.querySelector('#runs-table tr[data-run="' + k + '"]');
+    if (tr) tr.classList.add('hi');
+  }
+  function svgPoint(svg, ev) {
+    const r = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    return [(ev.clientX - r.left) * vb.width / r.width, (ev.clientY - r.top) * vb.height / r.height];
+  }
+  function onCurvesMove(ev) {
+    const f = figs.curves, F = S.H.frames.curves;
+    const [x, y] = svgPoint(f.svg, ev);
+    if (x < F.x0 - 4 || x > F.x1 + 4 || y < F.y0 - 4 || y > F.y1 + 4) { highlight(-1); hideTip(); return; }
+    const e = F.x_min + (x - F.x0) / (F.x1 - F.x0) * (F.x_max - F.x_min);
+    const v = F.y_min + (F.y1 - y) / (F.y1 - F.y0) * (F.y_max - F.y_min);
+    const t = nearest(e);
+    let best = -1, bd = Infinity;
+    for (let r = 0; r < S.H.runs.length; r++) {
+      const d = Math.abs(a(r, t) - v);
+      if (d < bd) { bd = d; best = r; }
+    }
+    if (best < 0) { highlight(-1); hideTip(); return; }
+    highlight(best);
+    const run = S.H.runs[best];
+    showTip(ev.clientX, ev.clientY, run.name + '\n' + run.phase + '\nepoch ' + S.E[t] + ': test acc ' + pct(a(best, t)));
+  }
+  function onCellMove(ev) {
+    const g = ev.target.closest && ev.target.closest('g.cell');
+    if (!g) { hideTip(); return; }
+    const c = cells[g.dataset.cell | 0];
+    if (!c) return;
+    const lines = c.runs.slice(0, 12).map((r) => S.H.runs[r].name + ': ' + S.H.runs[r].phase + ', test ' + pct(a(r, S.i)));
+    if (c.runs.length > 12) lines.push('… ' + (c.runs.length - 12) + ' more');
+    showTip(ev.clientX, ev.clientY, lines.join('\n'));
+  }
+
+  // ---- the table, sortable by any column
+  function initTable() {
+    const table = $('runs-table');
+    if (!table) return;
+    const tbody = table.tBodies[0];
+    table.tHead.querySelectorAll('th').forEach((th, col) => {
+      const btn = th.querySelector('button');
+      if (!btn) return;
+      btn.addEventListener('click', () => {
+        const asc = th.getAttribute('aria-sort') !== 'ascending';
+        for (const o of table.tHead.querySelectorAll('th')) o.removeAttribute('aria-sort');
+        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+        const key = (tr) => { const td = tr.cells[col]; return td.dataset.v !== undefined ? td.dataset.v : td.textContent; };
+        const rows = Array.from(tbody.rows);
+        rows.sort((p, q) => {
+          const u = key(p), w = key(q), nu = Number(u), nw = Number(w);
+          const c = (u !== '' && w !== '' && !Number.isNaN(nu) && !Number.isNaN(nw)) ? (nu < nw ? -1 : nu > nw ? 1 : 0) : u.localeCompare(w, undefined, { numeric: true });
+          return (asc ? c : -c) || (p.dataset.run - q.dataset.run);
+        });
+        for (const r of rows) tbody.appendChild(r);
+      });
+    });
+  }
+
+  function init(P) {
+    S.H = P.H; S.acc = P.acc; S.E = P.H.epochs; S.T = S.E.length;
+    if (!S.T) { say('No run has checkpoints.'); return; }
+    slider.max = S.T - 1;
+    const ph = figs.phases;
+    if (ph && S.H.cells) {
+      for (const g of ph.svg.querySelectorAll('g.cell')) {
+        const k = g.dataset.cell | 0;
+        cells[k] = { runs: S.H.cells[k] || [], text: g.querySelector('text.acc') };
+      }
+      ph.svg.addEventListener('mousemove', onCellMove);
+      ph.svg.addEventListener('mouseleave', hideTip);
+    }
+    for (const name in S.H.frames) {
+      const f = figs[name];
+      if (!f || !f.svg) continue;
+      const F = S.H.frames[name], line = doc.createElementNS(SVG_NS, 'line');
+      line.setAttribute('class', 'marker');
+      line.setAttribute('y1', F.y0); line.setAttribute('y2', F.y1);
+      f.svg.appendChild(line);
+      markers.push({ frame: F, line });
+    }
+    if (figs.curves && S.H.frames.curves) {
+      figs.curves.svg.addEventListener('mousemove', onCurvesMove);
+      figs.curves.svg.addEventListener('mouseleave', () => { highlight(-1); hideTip(); });
+    }
+    slider.addEventListener('input', () => { stop(); select(Number(slider.value)); });
+    playBtn.addEventListener('click', play);
+    doc.addEventListener('keydown', onKey);
+    addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j); } });
+    const j = fromHash();
+    S.i = j >= 0 ? j : S.T - 1;
+    S.ready = true;
+    controls.hidden = false;
+    say('');
+    commit();
+  }
+
+  async function main() {
+    initTable();
+    if (!epochEl || !slider || !controls) return;
+    if (typeof DecompressionStream !== 'function') { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
+    say('Loading every run’s test accuracy…');
+    await loadScript(body.dataset.payload);
+    const p = window.MAXGROK_SWEEP;
+    delete window.MAXGROK_SWEEP;
+    if (!p || p.enc !== 'gzip') throw new Error('unexpected payload in ' + body.dataset.payload);
+    init(parse(await inflate(z85(p.z85, p.size))));
+  }
+
+  // for tests and the console
+  const api = window.MAXGROK_SWEEP_PAGE = { S, select, nearest, highlight, cells };
+  api.ready = main().catch((err) => { say('The slider could not start: ' + err.message); console.error(err); });
+})();
