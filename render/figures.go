@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"regexp"
 	"runtime"
 	"sync"
 
@@ -29,9 +28,9 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgpdf"
 
 	"maxgrok/compute"
+	"maxgrok/render/pdfcanvas"
 	"maxgrok/render/svgcanvas"
 )
 
@@ -42,10 +41,9 @@ const (
 	tickFontSize          = 10.5         // tick labels, legend (the root's font-size)
 	labelFontSize         = 12.0         // axis labels
 	fontFamily            = "Liberation Sans, Arimo, Arial, Helvetica, sans-serif"
-	maxSeriesPoints       = 4000  // longer series are reduced to the min and max of each bucket first
-	marksScale            = 3     // margin marks: a dot of 1/marksScale of a cell at its centre
-	maxMarkedVocab        = 256   // above this, training cells are tinted instead of dotted
-	pdfHeatPixels         = 448.0 // heatmap images in PDF are upscaled to at most about this many pixels
+	maxSeriesPoints       = 4000 // longer series are reduced to the min and max of each bucket first
+	marksScale            = 3    // margin marks: a dot of 1/marksScale of a cell at its centre
+	maxMarkedVocab        = 256  // above this, training cells are tinted instead of dotted
 )
 
 // The classes of the SVG elements the page updates (see the top of this file).
@@ -237,20 +235,23 @@ func (s *figSpec) render(withPDF bool) (f Figure, err error) {
 	return f, nil
 }
 
-// pdfDate matches the dates fpdf writes (the time of writing); they are replaced by a fixed date
-// of the same length, which keeps the cross-reference offsets valid.
-var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:\d{14}\)`)
-
+// pdf draws the figure on a pdfcanvas.Canvas of w×h points (subset fonts, real text).
 func (s *figSpec) pdf() ([]byte, error) {
-	pc := vgpdf.New(vg.Length(s.w), vg.Length(s.h))
-	if _, err := s.draw(draw.New(pc)); err != nil {
+	return drawPDF(s.w, s.h, s.title, s.draw)
+}
+
+// drawPDF returns the one-page PDF of w×h points that fn draws, titled title.
+func drawPDF(w, h float64, title string, fn func(c draw.Canvas) (vg.Rectangle, error)) ([]byte, error) {
+	pc := pdfcanvas.New(vg.Length(w), vg.Length(h))
+	pc.SetTitle(title)
+	if _, err := fn(draw.New(pc)); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
 	if _, err := pc.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("writing PDF: %w", err)
 	}
-	return pdfDate.ReplaceAll(buf.Bytes(), []byte("/$1 (D:20000101000000)")), nil
+	return buf.Bytes(), nil
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,11 @@ package render
 import (
 	"image"
 	"image/color"
-	imgdraw "image/draw"
 	"math"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgpdf"
 )
 
 // heatFigure is a heatmap of V×V values, row a = V-1 at the top (the y axis goes up, as for
@@ -76,58 +74,14 @@ func marksImage(marks []bool, V int) *image.NRGBA {
 	return img
 }
 
-// upscale returns img enlarged k times with nearest-neighbour sampling.
-func upscale(img image.Image, k int) *image.NRGBA {
-	k = max(k, 1)
-	b := img.Bounds()
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
-	for y := range b.Dy() * k {
-		for x := range b.Dx() * k {
-			out.Set(x, y, img.At(b.Min.X+x/k, b.Min.Y+y/k))
-		}
-	}
-	return out
-}
-
-// flipV returns img upside down.
-func flipV(img *image.NRGBA) *image.NRGBA {
-	b := img.Bounds()
-	out := image.NewNRGBA(b)
-	for y := range b.Dy() {
-		copy(out.Pix[y*out.Stride:y*out.Stride+4*b.Dx()], img.Pix[(b.Dy()-1-y)*img.Stride:])
-	}
-	return out
-}
-
 func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	V := f.V
 	p := newPlot(f.xlabel, f.ylabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
 	r := float64(V) - 0.5
-	_, pdf := c.Canvas.(*vgpdf.Canvas)
-	var marks image.Image
+	p.Add(tagged{classData, plotter.NewImage(heatImage(f.values, V, f.z, f.gamma), -0.5, -0.5, r, r)})
 	if f.marks != nil {
-		marks = marksImage(f.marks, V)
-	}
-	switch {
-	case pdf:
-		// One image, upscaled: fpdf writes several images in map order, and PDF viewers smooth
-		// small images.
-		mk := 1
-		if marks != nil {
-			mk = marks.Bounds().Dx() / V
-		}
-		k := mk * max(1, int(pdfHeatPixels/float64(V*mk)))
-		img := upscale(heatImage(f.values, V, f.z, f.gamma), k)
-		if marks != nil {
-			imgdraw.Draw(img, img.Bounds(), upscale(marks, k/mk), image.Point{}, imgdraw.Over)
-		}
-		p.Add(plotter.NewImage(flipV(img), -0.5, -0.5, r, r)) // vgpdf draws images upside down
-	default:
-		p.Add(tagged{classData, plotter.NewImage(heatImage(f.values, V, f.z, f.gamma), -0.5, -0.5, r, r)})
-		if marks != nil {
-			p.Add(tagged{classMarks, plotter.NewImage(marks, -0.5, -0.5, r, r)})
-		}
+		p.Add(tagged{classMarks, plotter.NewImage(marksImage(f.marks, V), -0.5, -0.5, r, r)})
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, r, -0.5, r
 
@@ -142,7 +96,7 @@ func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	}
 	p.Draw(area)
 	rect := p.DataCanvas(area).Rectangle
-	bar.draw(c, rect, !pdf)
+	bar.draw(c, rect)
 	return rect, nil
 }
 
