@@ -102,25 +102,29 @@ func classedText(class string) svgcanvas.TextHandler {
 	return svgcanvas.TextHandler{Plain: text.Plain{Fonts: font.DefaultCache}, Class: class}
 }
 
-// figureRow is one figure of the report: its name (file stem, payload, {{figure "NAME"}}) and
-// the function that prepares it from a run.
+// figureRow is one figure of the report: its name (file stem, payload, {{figure "NAME"}}), the
+// function that prepares it from a run (the animated kinds at the checkpoint in.at), and what
+// else is made of it.
 type figureRow struct {
 	name  string
 	build func(in *figInput) *figSpec
+	// multiples: figures/NAME-phases.svg (and .pdf), the figure at each of the run's phases
+	// (figures_multiples.go); for the kinds that change over training.
+	multiples bool
 }
 
 // figureTable lists the report's figures in their order. Adding a figure is adding a row.
 func figureTable() []figureRow {
 	return []figureRow{
-		{"qk", qkFigure},
-		{"ov_centered", ovCenteredFigure},
-		{"ov", ovFigure},
-		{"pos_qk", posQKFigure},
-		{"irrelevant", irrelevantFigure},
-		{"margin", marginFigure},
-		{"loss", lossFigure},
-		{"accuracy", accuracyFigure},
-		{"l2_norm", l2NormFigure},
+		{"qk", qkFigure, true},
+		{"ov_centered", ovCenteredFigure, true},
+		{"ov", ovFigure, true},
+		{"pos_qk", posQKFigure, true},
+		{"irrelevant", irrelevantFigure, true},
+		{"margin", marginFigure, true},
+		{"loss", lossFigure, false},
+		{"accuracy", accuracyFigure, false},
+		{"l2_norm", l2NormFigure, false},
 	}
 }
 
@@ -128,7 +132,7 @@ func figureTable() []figureRow {
 type figInput struct {
 	run     *compute.Run
 	V, n    int
-	last    *compute.Analysis // the final checkpoint's analyses
+	at      *compute.Analysis // the analyses the animated kinds show: the final checkpoint's, or another's (small multiples, GIF frames)
 	metrics metricSeries
 	mask    []bool     // [V*V] training pairs
 	epochs  [2]float64 // the x range of the series figures
@@ -172,7 +176,7 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 	if err := checkRun(r); err != nil {
 		return nil, err
 	}
-	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, last: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r)}
+	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, at: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r)}
 	in.mask = compute.TrainMask(r.Config)
 	if len(in.mask) != in.V*in.V {
 		return nil, fmt.Errorf("training mask has %d entries, want %d", len(in.mask), in.V*in.V)
@@ -182,10 +186,14 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 		lastEpoch = 1
 	}
 	in.epochs = [2]float64{0, lastEpoch}
+	phases := multiplesPanels(Phases(r), r.Epochs)
 	var specs []*figSpec
 	for _, row := range figureTable() {
 		s := row.build(in)
 		s.name = row.name
+		if row.multiples {
+			s.multiples = in.multiples(row, phases)
+		}
 		specs = append(specs, s)
 	}
 	return specs, nil
@@ -203,6 +211,13 @@ type figSpec struct {
 	axisLabels        []string
 	xCount            int
 	marks             string
+
+	// For small multiples: panel draws the figure without what the panels share (the colour
+	// bar, the legend), which key draws once; pw×ph is a panel's size.
+	panel     func(c draw.Canvas) (vg.Rectangle, error)
+	key       *figKey
+	pw, ph    float64
+	multiples *multiplesSpec // the figure at the run's phases, or nil
 }
 
 // figure returns the figure without its drawings.
@@ -230,6 +245,11 @@ func (s *figSpec) render(withPDF bool) (f Figure, err error) {
 	if withPDF {
 		if f.PDF, err = s.pdf(); err != nil {
 			return f, err
+		}
+	}
+	if s.multiples != nil {
+		if f.Multiples, err = s.multiples.render(withPDF); err != nil {
+			return f, fmt.Errorf("small multiples: %w", err)
 		}
 	}
 	return f, nil
@@ -261,7 +281,7 @@ func qkFigure(in *figInput) *figSpec {
 	f := &xyFigure{
 		xlabel: "input token", ylabel: "attention score (pre-softmax)",
 		x: in.tokenRange(), y: in.yRange(func(a *compute.Analysis) []float64 { return a.QK }).padded(0.05), xticks: intTicks{}, zero: true,
-		series: []xySeries{{name: "QK", slider: FigureSeries{Label: "QK", Array: "qk"}, xy: indexed(in.last.QK), line: true}},
+		series: []xySeries{{name: "QK", slider: FigureSeries{Label: "QK", Array: "qk"}, xy: indexed(in.at.QK), line: true}},
 	}
 	return f.spec("QK circuit: the EOS query's attention score for each input token, minus its score for itself (pre-softmax)", kindLine, "token", in.V)
 }
@@ -282,7 +302,7 @@ func posQKFigure(in *figInput) *figSpec {
 	f := &xyFigure{
 		xlabel: "position", ylabel: "attention score (pre-softmax)",
 		x: [2]float64{-0.5, float64(in.n) - 0.5}, y: in.yRange(func(a *compute.Analysis) []float64 { return a.PosQK }).padded(0.08), xticks: intTicks{}, zero: true,
-		series: []xySeries{{name: "positional QK", slider: FigureSeries{Label: "positional QK", Array: "pos_qk"}, xy: indexed(in.last.PosQK), glyph: draw.CircleGlyph{}, radius: 4}},
+		series: []xySeries{{name: "positional QK", slider: FigureSeries{Label: "positional QK", Array: "pos_qk"}, xy: indexed(in.at.PosQK), glyph: draw.CircleGlyph{}, radius: 4}},
 	}
 	return f.spec("Positional contribution to the attention score: (P[p] − mean P) against the EOS query", kindScatter, "position", in.n)
 }
@@ -298,12 +318,12 @@ func irrelevantFigure(in *figInput) *figSpec {
 		xlabel: "output logit token", ylabel: "logit value",
 		x: in.tokenRange(), y: y.padded(0.05), xticks: intTicks{}, zero: true, legend: true,
 		series: []xySeries{
-			{name: "EOS direct", slider: FigureSeries{Array: "eos_direct"}, xy: indexed(in.last.EOSDirect)},
-			{name: "EOS through OV", slider: FigureSeries{Array: "eos_ov"}, xy: indexed(in.last.EOSOV)},
+			{name: "EOS direct", slider: FigureSeries{Array: "eos_direct"}, xy: indexed(in.at.EOSDirect)},
+			{name: "EOS through OV", slider: FigureSeries{Array: "eos_ov"}, xy: indexed(in.at.EOSOV)},
 		},
 	}
 	for p := range in.n {
-		f.series = append(f.series, xySeries{name: fmt.Sprintf("position %d through OV", p), slider: FigureSeries{Array: "pos_ov", Offset: p * V}, xy: indexed(in.last.PosOV[p*V : (p+1)*V])})
+		f.series = append(f.series, xySeries{name: fmt.Sprintf("position %d through OV", p), slider: FigureSeries{Array: "pos_ov", Offset: p * V}, xy: indexed(in.at.PosOV[p*V : (p+1)*V])})
 	}
 	for i := range f.series {
 		f.series[i].slider.Label = f.series[i].name
@@ -415,7 +435,7 @@ func (in *figInput) heat(get func(*compute.Analysis) []float64, xlabel, ylabel, 
 	if z == 0 {
 		z = 1
 	}
-	return &heatFigure{V: in.V, values: get(in.last), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+	return &heatFigure{V: in.V, values: get(in.at), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
 }
 
 // perCheckpoint returns the points (r.Epochs[i], v[i]).

@@ -23,6 +23,9 @@ type heatFigure struct {
 	marks                  []bool // [V*V] cells to mark, or nil
 }
 
+// Panel sizes of the small multiples, in SVG user units: a square plot area and its axes.
+const heatPanelWidth, heatPanelHeight = 300.0, 292.0
+
 // spec returns the heatmap figure; values names its values in tooltips, rows and columns its
 // axes, marks the payload array of the marked cells ("" for none).
 func (f *heatFigure) spec(title string, values FigureSeries, rows, columns, marks string) *figSpec {
@@ -30,7 +33,18 @@ func (f *heatFigure) spec(title string, values FigureSeries, rows, columns, mark
 	return &figSpec{
 		title: title, kind: "heatmap", w: heatWidth, h: heatHeight,
 		frame: Frame{XMin: -0.5, XMax: r, YMin: -0.5, YMax: r, ZMin: -f.z, ZMax: f.z, ZGamma: f.gamma},
-		draw:  f.draw, series: []FigureSeries{values}, axisLabels: []string{rows, columns}, marks: marks,
+		draw:  func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, true) },
+		panel: func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, false) },
+		pw:    heatPanelWidth, ph: heatPanelHeight,
+		key: &figKey{
+			width: func() vg.Length { return newColorBar(f.z, f.gamma, f.zlabel).width() - barGap + 4 },
+			draw: func(c draw.Canvas, span vg.Rectangle) {
+				// the bar starts barGap right of the rectangle it is given
+				x := c.Min.X - barGap
+				newColorBar(f.z, f.gamma, f.zlabel).draw(c, vg.Rectangle{Min: vg.Point{X: x, Y: span.Min.Y}, Max: vg.Point{X: x, Y: span.Max.Y}})
+			},
+		},
+		series: []FigureSeries{values}, axisLabels: []string{rows, columns}, marks: marks,
 	}
 }
 
@@ -74,7 +88,8 @@ func marksImage(marks []bool, V int) *image.NRGBA {
 	return img
 }
 
-func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
+// drawPanel draws the heatmap in c, with its colour bar right of the plot area if bar is set.
+func (f *heatFigure) drawPanel(c draw.Canvas, withBar bool) (vg.Rectangle, error) {
 	V := f.V
 	p := newPlot(f.xlabel, f.ylabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
@@ -86,7 +101,10 @@ func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, r, -0.5, r
 
 	bar := newColorBar(f.z, f.gamma, f.zlabel)
-	area := draw.Crop(c, 4, -(bar.width() + 4), 4, -12)
+	area := draw.Crop(c, 4, -4, 4, -12)
+	if withBar {
+		area = draw.Crop(area, 0, -bar.width(), 0, 0)
+	}
 	// make the plot area square
 	dc := p.DataCanvas(area).Rectangle.Size()
 	if dc.X > dc.Y {
@@ -96,7 +114,9 @@ func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	}
 	p.Draw(area)
 	rect := p.DataCanvas(area).Rectangle
-	bar.draw(c, rect)
+	if withBar {
+		bar.draw(c, rect)
+	}
 	return rect, nil
 }
 

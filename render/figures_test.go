@@ -365,6 +365,13 @@ func TestFiguresReference(t *testing.T) {
 		t.Logf("%-12s SVG %6d B  PDF %6d B  frame %.1f,%.1f–%.1f,%.1f", f.Name, len(f.SVG), len(f.PDF), f.Frame.X0, f.Frame.Y0, f.Frame.X1, f.Frame.Y1)
 	}
 	t.Logf("total SVG: %d B", total)
+	checkMultiples(t, r, figs)
+	for _, f := range figs {
+		if m := f.Multiples; m != nil {
+			t.Logf("%-12s phases: %d panels, SVG %6d B  PDF %6d B", f.Name, len(m.Panels), len(m.SVG), len(m.PDF))
+			figCheckPDF(t, f.Name+"-phases", m.PDF, r.Config.Vocab, append([]string{"grokked · epoch"}, figPDFTexts[f.Name]...))
+		}
+	}
 	if total > 600<<10 {
 		t.Errorf("figures take %d bytes", total)
 	}

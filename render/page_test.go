@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"html/template"
 	"io"
@@ -138,6 +139,18 @@ func TestRenderPage(t *testing.T) {
 		}
 		if !strings.Contains(page, `href="figures/`+f.Name+`.svg" download`) {
 			t.Errorf("figure %s: no download link", f.Name)
+		}
+		// the small multiples, inside the figure, for the figures that change over training
+		block := page[strings.Index(page, `id="fig-`+f.Name+`"`):]
+		block = block[:strings.Index(block, "</figure>")]
+		img := `<img src="figures/` + f.Name + `-phases.svg"`
+		if m := f.Multiples; m != nil {
+			if !strings.Contains(block, `<details class="multiples"`) || !strings.Contains(block, img) ||
+				!strings.Contains(block, fmt.Sprintf(`width="%g" height="%g"`, m.Width, m.Height)) {
+				t.Errorf("figure %s: no small multiples (%s, its size) in its block", f.Name, img)
+			}
+		} else if strings.Contains(block, "multiples") {
+			t.Errorf("figure %s (%s) has small multiples", f.Name, f.Kind)
 		}
 	}
 	// relative links only; nothing from the network

@@ -29,6 +29,12 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 		if o.PDF {
 			files["figures/"+f.Name+".pdf"] = f.PDF
 		}
+		if m := f.Multiples; m != nil {
+			files["figures/"+f.Name+"-phases.svg"] = m.SVG
+			if o.PDF {
+				files["figures/"+f.Name+"-phases.pdf"] = m.PDF
+			}
+		}
 	}
 	data := NewContentData(r)
 	sections, err := RenderContent(o.Content, data)

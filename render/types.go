@@ -28,6 +28,25 @@ type Figure struct {
 	AxisLabels []string
 	XCount     int    // line and scatter: the number of values of each series at a checkpoint
 	Marks      string // heatmaps: the payload array of the cells marked in the SVG, or ""
+	// Multiples is the figure at each of the run's phases (figures/<Name>-phases.svg), for the
+	// line, scatter and heatmap figures; nil for the others.
+	Multiples *Multiples
+}
+
+// Multiples are a figure's small multiples: one panel per phase epoch of the run (start, early
+// peak, plateau, memorised, grokked, final, those the run has), in a grid, on the scale of the
+// whole run, as the static figure uses.
+type Multiples struct {
+	Panels        []Panel
+	Width, Height float64 // the size of the SVG (its viewBox), in CSS px
+	SVG           []byte  // as written to figures/<Name>-phases.svg
+	PDF           []byte  // figures/<Name>-phases.pdf (only with -pdf)
+}
+
+// Panel is one panel of a figure's small multiples.
+type Panel struct {
+	Epoch int
+	Label string // e.g. "grokked · epoch 1940"
 }
 
 // FigureSeries is one series of a figure, as the page finds it in the payload.
