@@ -111,20 +111,23 @@ type figureRow struct {
 	// multiples: figures/NAME-phases.svg (and .pdf), the figure at each of the run's phases
 	// (figures_multiples.go); for the kinds that change over training.
 	multiples bool
+	// gif: figures/NAME.gif with -gif (animations.go), over the checkpoints; a series figure
+	// gets a moving epoch marker.
+	gif bool
 }
 
 // figureTable lists the report's figures in their order. Adding a figure is adding a row.
 func figureTable() []figureRow {
 	return []figureRow{
-		{"qk", qkFigure, true},
-		{"ov_centered", ovCenteredFigure, true},
-		{"ov", ovFigure, true},
-		{"pos_qk", posQKFigure, true},
-		{"irrelevant", irrelevantFigure, true},
-		{"margin", marginFigure, true},
-		{"loss", lossFigure, false},
-		{"accuracy", accuracyFigure, false},
-		{"l2_norm", l2NormFigure, false},
+		{name: "qk", build: qkFigure, multiples: true, gif: true},
+		{name: "ov_centered", build: ovCenteredFigure, multiples: true, gif: true},
+		{name: "ov", build: ovFigure, multiples: true},
+		{name: "pos_qk", build: posQKFigure, multiples: true},
+		{name: "irrelevant", build: irrelevantFigure, multiples: true},
+		{name: "margin", build: marginFigure, multiples: true, gif: true},
+		{name: "loss", build: lossFigure},
+		{name: "accuracy", build: accuracyFigure, gif: true},
+		{name: "l2_norm", build: l2NormFigure},
 	}
 }
 
@@ -136,6 +139,7 @@ type figInput struct {
 	metrics metricSeries
 	mask    []bool     // [V*V] training pairs
 	epochs  [2]float64 // the x range of the series figures
+	zRanges *memo      // the heatmaps' colour ranges over the run, by figure
 }
 
 // Figures draws the report's figures for a run whose Analyses are set (one per checkpoint), in
@@ -173,19 +177,10 @@ func Figures(r *compute.Run, withPDF bool) ([]Figure, error) {
 
 // figureSpecs prepares every figure of figureTable for run r, without drawing.
 func figureSpecs(r *compute.Run) ([]*figSpec, error) {
-	if err := checkRun(r); err != nil {
+	in, err := newFigInput(r)
+	if err != nil {
 		return nil, err
 	}
-	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, at: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r)}
-	in.mask = compute.TrainMask(r.Config)
-	if len(in.mask) != in.V*in.V {
-		return nil, fmt.Errorf("training mask has %d entries, want %d", len(in.mask), in.V*in.V)
-	}
-	lastEpoch := float64(r.Epochs[len(r.Epochs)-1])
-	if lastEpoch <= 0 {
-		lastEpoch = 1
-	}
-	in.epochs = [2]float64{0, lastEpoch}
 	phases := multiplesPanels(Phases(r), r.Epochs)
 	var specs []*figSpec
 	for _, row := range figureTable() {
@@ -197,6 +192,25 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 		specs = append(specs, s)
 	}
 	return specs, nil
+}
+
+// newFigInput checks run r and returns what the figure builders read of it, showing the final
+// checkpoint.
+func newFigInput(r *compute.Run) (*figInput, error) {
+	if err := checkRun(r); err != nil {
+		return nil, err
+	}
+	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, at: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r), zRanges: &memo{}}
+	in.mask = compute.TrainMask(r.Config)
+	if len(in.mask) != in.V*in.V {
+		return nil, fmt.Errorf("training mask has %d entries, want %d", len(in.mask), in.V*in.V)
+	}
+	lastEpoch := float64(r.Epochs[len(r.Epochs)-1])
+	if lastEpoch <= 0 {
+		lastEpoch = 1
+	}
+	in.epochs = [2]float64{0, lastEpoch}
+	return in, nil
 }
 
 // figSpec is one figure before drawing: draw draws it on a canvas and returns the plot area in
@@ -287,13 +301,13 @@ func qkFigure(in *figInput) *figSpec {
 }
 
 func ovCenteredFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
+	f := in.heat("ov_centered", func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
 	return f.spec("OV circuit, centred: each input token's contribution to each output logit, minus its contribution to its own logit",
 		FigureSeries{Label: "centred logit", Array: "ov_centered"}, "input token", "output logit", "")
 }
 
 func ovFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
+	f := in.heat("ov", func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
 	return f.spec("OV circuit: each input token's contribution to each output logit (E + mean P)·V·O·U",
 		FigureSeries{Label: "logit", Array: "ov"}, "input token", "output logit", "")
 }
@@ -334,7 +348,7 @@ func irrelevantFigure(in *figInput) *figSpec {
 }
 
 func marginFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
+	f := in.heat("margin", func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
 	// Margins span two orders of magnitude over a run (about 100 while the model memorises, 10
 	// to 20 at the end): a square-root colour scale keeps the small ones, which decide
 	// correctness, visible.
@@ -418,24 +432,48 @@ func (in *figInput) yRange(get func(a *compute.Analysis) []float64) valueRange {
 	return y
 }
 
-// heat returns the heatmap of get's values at the final checkpoint, its colour range that of
-// every checkpoint.
-func (in *figInput) heat(get func(*compute.Analysis) []float64, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
-	z := 0.0
-	for _, a := range in.run.Analyses {
-		for _, v := range get(a) {
-			if v < 0 {
-				v = -v
-			}
-			if v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
-				z = v
+// heat returns the heatmap of get's values at checkpoint in.at, its colour range that of every
+// checkpoint (computed once per key: the small multiples and the GIF frames build the figure
+// again for each checkpoint they show).
+func (in *figInput) heat(key string, get func(*compute.Analysis) []float64, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
+	z := in.zRanges.get(key, func() float64 {
+		z := 0.0
+		for _, a := range in.run.Analyses {
+			for _, v := range get(a) {
+				if v < 0 {
+					v = -v
+				}
+				if v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
+					z = v
+				}
 			}
 		}
-	}
-	if z == 0 {
-		z = 1
-	}
+		if z == 0 {
+			z = 1
+		}
+		return z
+	})
 	return &heatFigure{V: in.V, values: get(in.at), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+}
+
+// memo holds values computed once, by key; it is safe for concurrent use.
+type memo struct {
+	mu sync.Mutex
+	m  map[string]float64
+}
+
+func (m *memo) get(key string, compute func() float64) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[key]
+	if !ok {
+		if m.m == nil {
+			m.m = map[string]float64{}
+		}
+		v = compute()
+		m.m[key] = v
+	}
+	return v
 }
 
 // perCheckpoint returns the points (r.Epochs[i], v[i]).

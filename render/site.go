@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 
 	"maxgrok/compute"
 )
@@ -13,6 +14,7 @@ type Options struct {
 	Content   fs.FS // Markdown explanations (*.md)
 	Templates fs.FS // index.html, style.css, app.js
 	PDF       bool  // also write figures/*.pdf
+	GIF       bool  // also write figures/*.gif (Animations)
 }
 
 // Site renders every file of the report of run r in memory, keyed by its slash-separated path
@@ -35,6 +37,13 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 				files["figures/"+f.Name+"-phases.pdf"] = m.PDF
 			}
 		}
+	}
+	if o.GIF {
+		gifs, _, err := Animations(r)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(files, gifs)
 	}
 	data := NewContentData(r)
 	sections, err := RenderContent(o.Content, data)
