@@ -241,3 +241,29 @@ func TestAppJSNoFigureNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderPageGIFs(t *testing.T) {
+	r := slidingRun(8, 100, 50)
+	figs := payloadFigures(t, r)
+	tests := []struct {
+		name string
+		gifs []string
+		want map[string]bool // link to figures/NAME.gif
+	}{
+		{"none", nil, map[string]bool{"qk": false, "training": false}},
+		{"some", []string{"qk", "training"}, map[string]bool{"qk": true, "ov": false, "training": true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := pageData(r, figs)
+			d.GIFs = tc.gifs
+			page := renderTestPage(t, d)
+			checkWellFormed(t, page)
+			for name, want := range tc.want {
+				if got := strings.Contains(page, `href="figures/`+name+`.gif"`); got != want {
+					t.Errorf("link to %s.gif: %t, want %t", name, got, want)
+				}
+			}
+		})
+	}
+}

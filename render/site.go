@@ -38,12 +38,16 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 			}
 		}
 	}
+	var gifNames []string
 	if o.GIF {
-		gifs, _, err := Animations(r)
+		gifs, infos, err := Animations(r)
 		if err != nil {
 			return nil, err
 		}
 		maps.Copy(files, gifs)
+		for _, in := range infos {
+			gifNames = append(gifNames, in.Name)
+		}
 	}
 	data := NewContentData(r)
 	sections, err := RenderContent(o.Content, data)
@@ -72,6 +76,7 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	pd := PageData{
 		Title: fmt.Sprintf("Grokking max(a, b): a %d-token, %d-epoch run", r.Config.Vocab, r.Config.Epochs),
 		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets,
+		GIFs: gifNames,
 	}
 	if err := RenderPage(&page, o.Templates, pd); err != nil {
 		return nil, fmt.Errorf("page: %w", err)

@@ -100,6 +100,9 @@ type PageData struct {
 	Phases     []Phase
 	FinalEpoch int
 	Assets     Assets
+	// GIFs are the stems of the animated GIFs written (figures/<stem>.gif, with -gif): figure
+	// names, and "training" for the combined one.
+	GIFs []string
 }
 
 // Assets are the relative URLs of the files the page loads.
