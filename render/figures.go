@@ -145,7 +145,8 @@ type figInput struct {
 // Figures draws the report's figures for a run whose Analyses are set (one per checkpoint), in
 // the order of figureTable: qk, ov_centered, ov, pos_qk, irrelevant, margin, loss, accuracy,
 // l2_norm. Animated kinds show the final checkpoint; every figure has a Frame whose ranges
-// hold every checkpoint. With withPDF, each figure also gets a PDF. The output depends only on
+// hold every checkpoint. The line, scatter and heatmap figures also get their small multiples
+// (Figure.Multiples). With withPDF, each figure and its small multiples also get a PDF. The output depends only on
 // the run: the same run gives the same bytes.
 func Figures(r *compute.Run, withPDF bool) ([]Figure, error) {
 	specs, err := figureSpecs(r)

@@ -118,6 +118,9 @@ func TestFiguresDeterministic(t *testing.T) {
 			if !bytes.Equal(a[i].PDF, b[i].PDF) {
 				t.Errorf("%s: PDF differs between two renderings", a[i].Name)
 			}
+			if m, n := a[i].Multiples, b[i].Multiples; m != nil && (!bytes.Equal(m.SVG, n.SVG) || !bytes.Equal(m.PDF, n.PDF)) {
+				t.Errorf("%s: small multiples differ between two renderings", a[i].Name)
+			}
 			if !bytes.HasPrefix(a[i].PDF, []byte("%PDF-")) {
 				t.Errorf("%s: PDF does not start with %%PDF-", a[i].Name)
 			}
