@@ -30,7 +30,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // options are the parsed command line.
 type options struct {
 	configFile, out, runs, force, load, init, content string
-	quiet, pdf                                        bool
+	quiet, pdf, gif                                   bool
 	cfg                                               compute.Config
 	configFlags                                       []*configFlag // config flags given, in command-line order
 	sweep                                             sweepFlags
@@ -85,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.pdf, "pdf", false, "also write every figure as PDF (figures/*.pdf)")
 	o.sweep.register(fs)
+	fs.BoolVar(&o.gif, "gif", false, "also write animated GIFs over the checkpoints (figures/*.gif, each at most 4 MB; takes seconds)")
 
 	for i := range compute.ConfigKeys {
 		k := &compute.ConfigKeys[i]

@@ -292,9 +292,9 @@ func checkManifest(t *testing.T, site string) {
 }
 
 // TestDeterministicOutput builds the same config with GOMAXPROCS 1 and 2: the run folders and
-// sites, PDFs included, must be byte-identical.
+// sites, PDFs and GIFs included, must be byte-identical.
 func TestDeterministicOutput(t *testing.T) {
-	args := slices.Concat(quickArgs, []string{"-epochs", "200", "-pdf"})
+	args := slices.Concat(quickArgs, []string{"-epochs", "200", "-pdf", "-gif"})
 	one, two := t.TempDir(), t.TempDir()
 	if out, err := command(t, one, []string{"GOMAXPROCS=1"}, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -303,8 +303,12 @@ func TestDeterministicOutput(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	diffTrees(t, one, two)
-	if pdfs, _ := filepath.Glob(filepath.Join(one, "public", "figures", "*.pdf")); len(pdfs) != 9 {
-		t.Errorf("-pdf wrote %d PDFs, want 9", len(pdfs))
+	// 9 figures and the small multiples of the 6 that change over training
+	if pdfs, _ := filepath.Glob(filepath.Join(one, "public", "figures", "*.pdf")); len(pdfs) != 15 {
+		t.Errorf("-pdf wrote %d PDFs, want 15", len(pdfs))
+	}
+	if gifs, _ := filepath.Glob(filepath.Join(one, "public", "figures", "*.gif")); len(gifs) != 5 {
+		t.Errorf("-gif wrote %d GIFs, want 5", len(gifs))
 	}
 }
 

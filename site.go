@@ -112,7 +112,7 @@ func buildSite(o *options, r *compute.Run, content fs.FS) (string, error) {
 		b, err := runstore.EncodeAnalyses(r.Analyses, compute.DimsOf(r.Config))
 		exported <- result{b, err}
 	}()
-	files, err := render.Site(r, render.Options{Content: content, Templates: templates, PDF: o.pdf})
+	files, err := render.Site(r, render.Options{Content: content, Templates: templates, PDF: o.pdf, GIF: o.gif})
 	export := <-exported
 	if err == nil {
 		err = export.err

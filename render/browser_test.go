@@ -68,6 +68,9 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	files := map[string][]byte{d.Assets.PayloadGzip: gz, d.Assets.PayloadBrotli: br}
 	for _, f := range figs {
 		files["figures/"+f.Name+".svg"] = f.SVG
+		if f.Multiples != nil {
+			files["figures/"+f.Name+"-phases.svg"] = f.Multiples.SVG
+		}
 	}
 	for src, dst := range map[string]string{"style.css": d.Assets.CSS, "app.js": d.Assets.JS} {
 		b, err := os.ReadFile(filepath.Join(templatesDir, src))

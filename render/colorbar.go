@@ -75,32 +75,24 @@ func (b *colorBar) width() vg.Length {
 	return vg.Length(barGap+barWidth+barTick+2) + b.labelsWidth() + 8 + b.lstyle.Height(b.label)
 }
 
-// draw draws the bar right of the plot area rect, as an image or as filled rectangles.
-func (b *colorBar) draw(c draw.Canvas, rect vg.Rectangle, asImage bool) {
+// draw draws the bar right of the plot area rect: a gradient image (in SVG, of the class
+// classColorBar), a frame, ticks and the label.
+func (b *colorBar) draw(c draw.Canvas, rect vg.Rectangle) {
 	x0 := rect.Max.X + barGap
 	x1 := x0 + barWidth
 	h := rect.Max.Y - rect.Min.Y
 	const steps = 256
-	if asImage {
-		grad := image.NewRGBA(image.Rect(0, 0, 1, steps))
-		for i := range steps {
-			grad.SetRGBA(0, steps-1-i, Diverging(-1+2*(float64(i)+0.5)/steps))
-		}
-		sc := svgcanvas.Of(c.Canvas)
-		if sc != nil {
-			sc.SetClass(classColorBar)
-		}
-		c.DrawImage(vg.Rectangle{Min: vg.Point{X: x0, Y: rect.Min.Y}, Max: vg.Point{X: x1, Y: rect.Max.Y}}, grad)
-		if sc != nil {
-			sc.SetClass("")
-		}
-	} else {
-		for i := range steps / 2 {
-			y0 := rect.Min.Y + h*vg.Length(i)/(steps/2)
-			y1 := rect.Min.Y + h*vg.Length(i+1)/(steps/2)
-			c.SetColor(Diverging(-1 + 2*(float64(i)+0.5)/(steps/2)))
-			c.Fill(vg.Rectangle{Min: vg.Point{X: x0, Y: y0}, Max: vg.Point{X: x1, Y: y1 + 0.3}}.Path())
-		}
+	grad := image.NewRGBA(image.Rect(0, 0, 1, steps))
+	for i := range steps {
+		grad.SetRGBA(0, steps-1-i, Diverging(-1+2*(float64(i)+0.5)/steps))
+	}
+	sc := svgcanvas.Of(c.Canvas)
+	if sc != nil {
+		sc.SetClass(classColorBar)
+	}
+	c.DrawImage(vg.Rectangle{Min: vg.Point{X: x0, Y: rect.Min.Y}, Max: vg.Point{X: x1, Y: rect.Max.Y}}, grad)
+	if sc != nil {
+		sc.SetClass("")
 	}
 	line := draw.LineStyle{Color: svgcanvas.Foreground, Width: 0.8}
 	c.StrokeLines(line, []vg.Point{{X: x0, Y: rect.Min.Y}, {X: x1, Y: rect.Min.Y}, {X: x1, Y: rect.Max.Y}, {X: x0, Y: rect.Max.Y}, {X: x0, Y: rect.Min.Y}})

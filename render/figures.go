@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"regexp"
 	"runtime"
 	"sync"
 
@@ -29,9 +28,9 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgpdf"
 
 	"maxgrok/compute"
+	"maxgrok/render/pdfcanvas"
 	"maxgrok/render/svgcanvas"
 )
 
@@ -42,10 +41,9 @@ const (
 	tickFontSize          = 10.5         // tick labels, legend (the root's font-size)
 	labelFontSize         = 12.0         // axis labels
 	fontFamily            = "Liberation Sans, Arimo, Arial, Helvetica, sans-serif"
-	maxSeriesPoints       = 4000  // longer series are reduced to the min and max of each bucket first
-	marksScale            = 3     // margin marks: a dot of 1/marksScale of a cell at its centre
-	maxMarkedVocab        = 256   // above this, training cells are tinted instead of dotted
-	pdfHeatPixels         = 448.0 // heatmap images in PDF are upscaled to at most about this many pixels
+	maxSeriesPoints       = 4000 // longer series are reduced to the min and max of each bucket first
+	marksScale            = 3    // margin marks: a dot of 1/marksScale of a cell at its centre
+	maxMarkedVocab        = 256  // above this, training cells are tinted instead of dotted
 )
 
 // The classes of the SVG elements the page updates (see the top of this file).
@@ -104,25 +102,32 @@ func classedText(class string) svgcanvas.TextHandler {
 	return svgcanvas.TextHandler{Plain: text.Plain{Fonts: font.DefaultCache}, Class: class}
 }
 
-// figureRow is one figure of the report: its name (file stem, payload, {{figure "NAME"}}) and
-// the function that prepares it from a run.
+// figureRow is one figure of the report: its name (file stem, payload, {{figure "NAME"}}), the
+// function that prepares it from a run (the animated kinds at the checkpoint in.at), and what
+// else is made of it.
 type figureRow struct {
 	name  string
 	build func(in *figInput) *figSpec
+	// multiples: figures/NAME-phases.svg (and .pdf), the figure at each of the run's phases
+	// (figures_multiples.go); for the kinds that change over training.
+	multiples bool
+	// gif: figures/NAME.gif with -gif (animations.go), over the checkpoints; a series figure
+	// gets a moving epoch marker.
+	gif bool
 }
 
 // figureTable lists the report's figures in their order. Adding a figure is adding a row.
 func figureTable() []figureRow {
 	return []figureRow{
-		{"qk", qkFigure},
-		{"ov_centered", ovCenteredFigure},
-		{"ov", ovFigure},
-		{"pos_qk", posQKFigure},
-		{"irrelevant", irrelevantFigure},
-		{"margin", marginFigure},
-		{"loss", lossFigure},
-		{"accuracy", accuracyFigure},
-		{"l2_norm", l2NormFigure},
+		{name: "qk", build: qkFigure, multiples: true, gif: true},
+		{name: "ov_centered", build: ovCenteredFigure, multiples: true, gif: true},
+		{name: "ov", build: ovFigure, multiples: true},
+		{name: "pos_qk", build: posQKFigure, multiples: true},
+		{name: "irrelevant", build: irrelevantFigure, multiples: true},
+		{name: "margin", build: marginFigure, multiples: true, gif: true},
+		{name: "loss", build: lossFigure},
+		{name: "accuracy", build: accuracyFigure, gif: true},
+		{name: "l2_norm", build: l2NormFigure},
 	}
 }
 
@@ -130,16 +135,18 @@ func figureTable() []figureRow {
 type figInput struct {
 	run     *compute.Run
 	V, n    int
-	last    *compute.Analysis // the final checkpoint's analyses
+	at      *compute.Analysis // the analyses the animated kinds show: the final checkpoint's, or another's (small multiples, GIF frames)
 	metrics metricSeries
 	mask    []bool     // [V*V] training pairs
 	epochs  [2]float64 // the x range of the series figures
+	zRanges *memo      // the heatmaps' colour ranges over the run, by figure
 }
 
 // Figures draws the report's figures for a run whose Analyses are set (one per checkpoint), in
 // the order of figureTable: qk, ov_centered, ov, pos_qk, irrelevant, margin, loss, accuracy,
 // l2_norm. Animated kinds show the final checkpoint; every figure has a Frame whose ranges
-// hold every checkpoint. With withPDF, each figure also gets a PDF. The output depends only on
+// hold every checkpoint. The line, scatter and heatmap figures also get their small multiples
+// (Figure.Multiples). With withPDF, each figure and its small multiples also get a PDF. The output depends only on
 // the run: the same run gives the same bytes.
 func Figures(r *compute.Run, withPDF bool) ([]Figure, error) {
 	specs, err := figureSpecs(r)
@@ -171,10 +178,30 @@ func Figures(r *compute.Run, withPDF bool) ([]Figure, error) {
 
 // figureSpecs prepares every figure of figureTable for run r, without drawing.
 func figureSpecs(r *compute.Run) ([]*figSpec, error) {
+	in, err := newFigInput(r)
+	if err != nil {
+		return nil, err
+	}
+	phases := multiplesPanels(Phases(r), r.Epochs)
+	var specs []*figSpec
+	for _, row := range figureTable() {
+		s := row.build(in)
+		s.name = row.name
+		if row.multiples {
+			s.multiples = in.multiples(row, phases)
+		}
+		specs = append(specs, s)
+	}
+	return specs, nil
+}
+
+// newFigInput checks run r and returns what the figure builders read of it, showing the final
+// checkpoint.
+func newFigInput(r *compute.Run) (*figInput, error) {
 	if err := checkRun(r); err != nil {
 		return nil, err
 	}
-	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, last: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r)}
+	in := &figInput{run: r, V: r.Config.Vocab, n: r.Config.SeqLen, at: r.Analyses[len(r.Analyses)-1], metrics: runMetrics(r), zRanges: &memo{}}
 	in.mask = compute.TrainMask(r.Config)
 	if len(in.mask) != in.V*in.V {
 		return nil, fmt.Errorf("training mask has %d entries, want %d", len(in.mask), in.V*in.V)
@@ -184,13 +211,7 @@ func figureSpecs(r *compute.Run) ([]*figSpec, error) {
 		lastEpoch = 1
 	}
 	in.epochs = [2]float64{0, lastEpoch}
-	var specs []*figSpec
-	for _, row := range figureTable() {
-		s := row.build(in)
-		s.name = row.name
-		specs = append(specs, s)
-	}
-	return specs, nil
+	return in, nil
 }
 
 // figSpec is one figure before drawing: draw draws it on a canvas and returns the plot area in
@@ -205,6 +226,13 @@ type figSpec struct {
 	axisLabels        []string
 	xCount            int
 	marks             string
+
+	// For small multiples: panel draws the figure without what the panels share (the colour
+	// bar, the legend), which key draws once; pw×ph is a panel's size.
+	panel     func(c draw.Canvas) (vg.Rectangle, error)
+	key       *figKey
+	pw, ph    float64
+	multiples *multiplesSpec // the figure at the run's phases, or nil
 }
 
 // figure returns the figure without its drawings.
@@ -234,23 +262,31 @@ func (s *figSpec) render(withPDF bool) (f Figure, err error) {
 			return f, err
 		}
 	}
+	if s.multiples != nil {
+		if f.Multiples, err = s.multiples.render(withPDF); err != nil {
+			return f, fmt.Errorf("small multiples: %w", err)
+		}
+	}
 	return f, nil
 }
 
-// pdfDate matches the dates fpdf writes (the time of writing); they are replaced by a fixed date
-// of the same length, which keeps the cross-reference offsets valid.
-var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:\d{14}\)`)
-
+// pdf draws the figure on a pdfcanvas.Canvas of w×h points (subset fonts, real text).
 func (s *figSpec) pdf() ([]byte, error) {
-	pc := vgpdf.New(vg.Length(s.w), vg.Length(s.h))
-	if _, err := s.draw(draw.New(pc)); err != nil {
+	return drawPDF(s.w, s.h, s.title, s.draw)
+}
+
+// drawPDF returns the one-page PDF of w×h points that fn draws, titled title.
+func drawPDF(w, h float64, title string, fn func(c draw.Canvas) (vg.Rectangle, error)) ([]byte, error) {
+	pc := pdfcanvas.New(vg.Length(w), vg.Length(h))
+	pc.SetTitle(title)
+	if _, err := fn(draw.New(pc)); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
 	if _, err := pc.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("writing PDF: %w", err)
 	}
-	return pdfDate.ReplaceAll(buf.Bytes(), []byte("/$1 (D:20000101000000)")), nil
+	return buf.Bytes(), nil
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,19 +296,19 @@ func qkFigure(in *figInput) *figSpec {
 	f := &xyFigure{
 		xlabel: "input token", ylabel: "attention score (pre-softmax)",
 		x: in.tokenRange(), y: in.yRange(func(a *compute.Analysis) []float64 { return a.QK }).padded(0.05), xticks: intTicks{}, zero: true,
-		series: []xySeries{{name: "QK", slider: FigureSeries{Label: "QK", Array: "qk"}, xy: indexed(in.last.QK), line: true}},
+		series: []xySeries{{name: "QK", slider: FigureSeries{Label: "QK", Array: "qk"}, xy: indexed(in.at.QK), line: true}},
 	}
 	return f.spec("QK circuit: the EOS query's attention score for each input token, minus its score for itself (pre-softmax)", kindLine, "token", in.V)
 }
 
 func ovCenteredFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
+	f := in.heat("ov_centered", func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
 	return f.spec("OV circuit, centred: each input token's contribution to each output logit, minus its contribution to its own logit",
 		FigureSeries{Label: "centred logit", Array: "ov_centered"}, "input token", "output logit", "")
 }
 
 func ovFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
+	f := in.heat("ov", func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
 	return f.spec("OV circuit: each input token's contribution to each output logit (E + mean P)·V·O·U",
 		FigureSeries{Label: "logit", Array: "ov"}, "input token", "output logit", "")
 }
@@ -281,7 +317,7 @@ func posQKFigure(in *figInput) *figSpec {
 	f := &xyFigure{
 		xlabel: "position", ylabel: "attention score (pre-softmax)",
 		x: [2]float64{-0.5, float64(in.n) - 0.5}, y: in.yRange(func(a *compute.Analysis) []float64 { return a.PosQK }).padded(0.08), xticks: intTicks{}, zero: true,
-		series: []xySeries{{name: "positional QK", slider: FigureSeries{Label: "positional QK", Array: "pos_qk"}, xy: indexed(in.last.PosQK), glyph: draw.CircleGlyph{}, radius: 4}},
+		series: []xySeries{{name: "positional QK", slider: FigureSeries{Label: "positional QK", Array: "pos_qk"}, xy: indexed(in.at.PosQK), glyph: draw.CircleGlyph{}, radius: 4}},
 	}
 	return f.spec("Positional contribution to the attention score: (P[p] − mean P) against the EOS query", kindScatter, "position", in.n)
 }
@@ -297,12 +333,12 @@ func irrelevantFigure(in *figInput) *figSpec {
 		xlabel: "output logit token", ylabel: "logit value",
 		x: in.tokenRange(), y: y.padded(0.05), xticks: intTicks{}, zero: true, legend: true,
 		series: []xySeries{
-			{name: "EOS direct", slider: FigureSeries{Array: "eos_direct"}, xy: indexed(in.last.EOSDirect)},
-			{name: "EOS through OV", slider: FigureSeries{Array: "eos_ov"}, xy: indexed(in.last.EOSOV)},
+			{name: "EOS direct", slider: FigureSeries{Array: "eos_direct"}, xy: indexed(in.at.EOSDirect)},
+			{name: "EOS through OV", slider: FigureSeries{Array: "eos_ov"}, xy: indexed(in.at.EOSOV)},
 		},
 	}
 	for p := range in.n {
-		f.series = append(f.series, xySeries{name: fmt.Sprintf("position %d through OV", p), slider: FigureSeries{Array: "pos_ov", Offset: p * V}, xy: indexed(in.last.PosOV[p*V : (p+1)*V])})
+		f.series = append(f.series, xySeries{name: fmt.Sprintf("position %d through OV", p), slider: FigureSeries{Array: "pos_ov", Offset: p * V}, xy: indexed(in.at.PosOV[p*V : (p+1)*V])})
 	}
 	for i := range f.series {
 		f.series[i].slider.Label = f.series[i].name
@@ -313,7 +349,7 @@ func irrelevantFigure(in *figInput) *figSpec {
 }
 
 func marginFigure(in *figInput) *figSpec {
-	f := in.heat(func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
+	f := in.heat("margin", func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
 	// Margins span two orders of magnitude over a run (about 100 while the model memorises, 10
 	// to 20 at the end): a square-root colour scale keeps the small ones, which decide
 	// correctness, visible.
@@ -397,24 +433,48 @@ func (in *figInput) yRange(get func(a *compute.Analysis) []float64) valueRange {
 	return y
 }
 
-// heat returns the heatmap of get's values at the final checkpoint, its colour range that of
-// every checkpoint.
-func (in *figInput) heat(get func(*compute.Analysis) []float64, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
-	z := 0.0
-	for _, a := range in.run.Analyses {
-		for _, v := range get(a) {
-			if v < 0 {
-				v = -v
-			}
-			if v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
-				z = v
+// heat returns the heatmap of get's values at checkpoint in.at, its colour range that of every
+// checkpoint (computed once per key: the small multiples and the GIF frames build the figure
+// again for each checkpoint they show).
+func (in *figInput) heat(key string, get func(*compute.Analysis) []float64, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
+	z := in.zRanges.get(key, func() float64 {
+		z := 0.0
+		for _, a := range in.run.Analyses {
+			for _, v := range get(a) {
+				if v < 0 {
+					v = -v
+				}
+				if v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
+					z = v
+				}
 			}
 		}
+		if z == 0 {
+			z = 1
+		}
+		return z
+	})
+	return &heatFigure{V: in.V, values: get(in.at), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+}
+
+// memo holds values computed once, by key; it is safe for concurrent use.
+type memo struct {
+	mu sync.Mutex
+	m  map[string]float64
+}
+
+func (m *memo) get(key string, compute func() float64) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[key]
+	if !ok {
+		if m.m == nil {
+			m.m = map[string]float64{}
+		}
+		v = compute()
+		m.m[key] = v
 	}
-	if z == 0 {
-		z = 1
-	}
-	return &heatFigure{V: in.V, values: get(in.last), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+	return v
 }
 
 // perCheckpoint returns the points (r.Epochs[i], v[i]).

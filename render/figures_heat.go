@@ -5,13 +5,11 @@ package render
 import (
 	"image"
 	"image/color"
-	imgdraw "image/draw"
 	"math"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgpdf"
 )
 
 // heatFigure is a heatmap of V×V values, row a = V-1 at the top (the y axis goes up, as for
@@ -25,6 +23,9 @@ type heatFigure struct {
 	marks                  []bool // [V*V] cells to mark, or nil
 }
 
+// Panel sizes of the small multiples, in SVG user units: a square plot area and its axes.
+const heatPanelWidth, heatPanelHeight = 300.0, 292.0
+
 // spec returns the heatmap figure; values names its values in tooltips, rows and columns its
 // axes, marks the payload array of the marked cells ("" for none).
 func (f *heatFigure) spec(title string, values FigureSeries, rows, columns, marks string) *figSpec {
@@ -32,7 +33,18 @@ func (f *heatFigure) spec(title string, values FigureSeries, rows, columns, mark
 	return &figSpec{
 		title: title, kind: "heatmap", w: heatWidth, h: heatHeight,
 		frame: Frame{XMin: -0.5, XMax: r, YMin: -0.5, YMax: r, ZMin: -f.z, ZMax: f.z, ZGamma: f.gamma},
-		draw:  f.draw, series: []FigureSeries{values}, axisLabels: []string{rows, columns}, marks: marks,
+		draw:  func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, true) },
+		panel: func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, false) },
+		pw:    heatPanelWidth, ph: heatPanelHeight,
+		key: &figKey{
+			width: func() vg.Length { return newColorBar(f.z, f.gamma, f.zlabel).width() - barGap + 4 },
+			draw: func(c draw.Canvas, span vg.Rectangle) {
+				// the bar starts barGap right of the rectangle it is given
+				x := c.Min.X - barGap
+				newColorBar(f.z, f.gamma, f.zlabel).draw(c, vg.Rectangle{Min: vg.Point{X: x, Y: span.Min.Y}, Max: vg.Point{X: x, Y: span.Max.Y}})
+			},
+		},
+		series: []FigureSeries{values}, axisLabels: []string{rows, columns}, marks: marks,
 	}
 }
 
@@ -76,63 +88,23 @@ func marksImage(marks []bool, V int) *image.NRGBA {
 	return img
 }
 
-// upscale returns img enlarged k times with nearest-neighbour sampling.
-func upscale(img image.Image, k int) *image.NRGBA {
-	k = max(k, 1)
-	b := img.Bounds()
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
-	for y := range b.Dy() * k {
-		for x := range b.Dx() * k {
-			out.Set(x, y, img.At(b.Min.X+x/k, b.Min.Y+y/k))
-		}
-	}
-	return out
-}
-
-// flipV returns img upside down.
-func flipV(img *image.NRGBA) *image.NRGBA {
-	b := img.Bounds()
-	out := image.NewNRGBA(b)
-	for y := range b.Dy() {
-		copy(out.Pix[y*out.Stride:y*out.Stride+4*b.Dx()], img.Pix[(b.Dy()-1-y)*img.Stride:])
-	}
-	return out
-}
-
-func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
+// drawPanel draws the heatmap in c, with its colour bar right of the plot area if bar is set.
+func (f *heatFigure) drawPanel(c draw.Canvas, withBar bool) (vg.Rectangle, error) {
 	V := f.V
 	p := newPlot(f.xlabel, f.ylabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = intTicks{}, intTicks{}
 	r := float64(V) - 0.5
-	_, pdf := c.Canvas.(*vgpdf.Canvas)
-	var marks image.Image
+	p.Add(tagged{classData, plotter.NewImage(heatImage(f.values, V, f.z, f.gamma), -0.5, -0.5, r, r)})
 	if f.marks != nil {
-		marks = marksImage(f.marks, V)
-	}
-	switch {
-	case pdf:
-		// One image, upscaled: fpdf writes several images in map order, and PDF viewers smooth
-		// small images.
-		mk := 1
-		if marks != nil {
-			mk = marks.Bounds().Dx() / V
-		}
-		k := mk * max(1, int(pdfHeatPixels/float64(V*mk)))
-		img := upscale(heatImage(f.values, V, f.z, f.gamma), k)
-		if marks != nil {
-			imgdraw.Draw(img, img.Bounds(), upscale(marks, k/mk), image.Point{}, imgdraw.Over)
-		}
-		p.Add(plotter.NewImage(flipV(img), -0.5, -0.5, r, r)) // vgpdf draws images upside down
-	default:
-		p.Add(tagged{classData, plotter.NewImage(heatImage(f.values, V, f.z, f.gamma), -0.5, -0.5, r, r)})
-		if marks != nil {
-			p.Add(tagged{classMarks, plotter.NewImage(marks, -0.5, -0.5, r, r)})
-		}
+		p.Add(tagged{classMarks, plotter.NewImage(marksImage(f.marks, V), -0.5, -0.5, r, r)})
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, r, -0.5, r
 
 	bar := newColorBar(f.z, f.gamma, f.zlabel)
-	area := draw.Crop(c, 4, -(bar.width() + 4), 4, -12)
+	area := draw.Crop(c, 4, -4, 4, -12)
+	if withBar {
+		area = draw.Crop(area, 0, -bar.width(), 0, 0)
+	}
 	// make the plot area square
 	dc := p.DataCanvas(area).Rectangle.Size()
 	if dc.X > dc.Y {
@@ -142,7 +114,9 @@ func (f *heatFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	}
 	p.Draw(area)
 	rect := p.DataCanvas(area).Rectangle
-	bar.draw(c, rect, !pdf)
+	if withBar {
+		bar.draw(c, rect)
+	}
 	return rect, nil
 }
 

@@ -123,6 +123,19 @@ func decades(r valueRange) [2]float64 {
 	return [2]float64{lo, hi}
 }
 
+// atOrigin draws its glyph at the origin of a coordinate system translated to the glyph's
+// position: every glyph of a series is then the same path, which a PDF's compressed content
+// stream stores almost for free (the SVG canvas applies the translation itself, so its output
+// does not change).
+type atOrigin struct{ draw.GlyphDrawer }
+
+func (g atOrigin) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.Push()
+	defer c.Pop()
+	c.Translate(pt)
+	g.GlyphDrawer.DrawGlyph(c, sty, vg.Point{})
+}
+
 // xySeries is one series of an xyFigure: what it draws and how the page finds its values.
 type xySeries struct {
 	name   string       // in the legend
@@ -146,22 +159,77 @@ type xyFigure struct {
 	series         []xySeries
 }
 
+// Panel sizes of the small multiples, in SVG user units.
+const linePanelWidth, linePanelHeight = 330.0, 230.0
+
 // spec returns the figure of the given kind, its series coloured in order; axis names x in
 // tooltips and xCount is the number of values of a series at a checkpoint (line and scatter).
 func (f *xyFigure) spec(title, kind, axis string, xCount int) *figSpec {
 	s := &figSpec{
 		title: title, kind: kind, w: figWidth, h: figHeight,
 		frame: Frame{XMin: f.x[0], XMax: f.x[1], YMin: f.y[0], YMax: f.y[1], LogY: f.logY},
-		draw:  f.draw, axisLabels: []string{axis}, xCount: xCount,
+		draw:  func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, f.legend) },
+		panel: func(c draw.Canvas) (vg.Rectangle, error) { return f.drawPanel(c, false) },
+		pw:    linePanelWidth, ph: linePanelHeight,
+		axisLabels: []string{axis}, xCount: xCount,
 	}
 	for i := range f.series {
 		f.series[i].color = seriesColors[i%len(seriesColors)]
 		s.series = append(s.series, f.series[i].slider)
 	}
+	if f.legend {
+		s.key = &figKey{
+			width: func() vg.Length { l := f.legendOnly(); return l.Rectangle(draw.Canvas{}).Size().X + 8 },
+			draw: func(c draw.Canvas, span vg.Rectangle) {
+				l := f.legendOnly()
+				l.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+					Min: vg.Point{X: c.Min.X, Y: span.Min.Y}, Max: vg.Point{X: c.Max.X, Y: span.Max.Y}}})
+			},
+		}
+	}
 	return s
 }
 
-func (f *xyFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
+// plotters returns the series' plotters and the legend of their thumbnails.
+func (f *xyFigure) plotters() ([]plot.Plotter, plot.Legend, error) {
+	legend := newLegend()
+	var out []plot.Plotter
+	for _, s := range f.series {
+		var pl plot.Plotter
+		var thumb plot.Thumbnailer
+		if s.line {
+			l, err := plotter.NewLine(s.xy)
+			if err != nil {
+				return nil, legend, fmt.Errorf("series %s: %w", s.name, err)
+			}
+			l.LineStyle = draw.LineStyle{Color: s.color, Width: 1.6}
+			if s.dashed {
+				l.LineStyle.Dashes = []vg.Length{5, 3}
+			}
+			pl, thumb = l, l
+		} else {
+			sc, err := plotter.NewScatter(s.xy)
+			if err != nil {
+				return nil, legend, fmt.Errorf("series %s: %w", s.name, err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: s.color, Radius: vg.Length(s.radius), Shape: atOrigin{s.glyph}}
+			pl, thumb = sc, sc
+		}
+		out = append(out, pl)
+		legend.Add(s.name, thumb)
+	}
+	return out, legend, nil
+}
+
+// legendOnly is the legend of the series (their plotters are not drawn; an error making them
+// leaves the legend without the failing series, and drawPanel reports it).
+func (f *xyFigure) legendOnly() plot.Legend {
+	_, l, _ := f.plotters()
+	return l
+}
+
+// drawPanel draws the figure in c, with its legend right of the plot area if legend is set.
+func (f *xyFigure) drawPanel(c draw.Canvas, legend bool) (vg.Rectangle, error) {
 	p := newPlot(f.xlabel, f.ylabel)
 	if f.xticks != nil {
 		p.X.Tick.Marker = f.xticks
@@ -177,46 +245,28 @@ func (f *xyFigure) draw(c draw.Canvas) (vg.Rectangle, error) {
 	if f.zero && f.y[0] < 0 && f.y[1] > 0 {
 		p.Add(hline{y: 0, style: draw.LineStyle{Color: svgcanvas.Zero, Width: 1}, class: classZero})
 	}
-	legend := newLegend()
-	for _, s := range f.series {
-		var pl plot.Plotter
-		var thumb plot.Thumbnailer
-		if s.line {
-			l, err := plotter.NewLine(s.xy)
-			if err != nil {
-				return vg.Rectangle{}, fmt.Errorf("series %s: %w", s.name, err)
-			}
-			l.LineStyle = draw.LineStyle{Color: s.color, Width: 1.6}
-			if s.dashed {
-				l.LineStyle.Dashes = []vg.Length{5, 3}
-			}
-			pl, thumb = l, l
-		} else {
-			sc, err := plotter.NewScatter(s.xy)
-			if err != nil {
-				return vg.Rectangle{}, fmt.Errorf("series %s: %w", s.name, err)
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: s.color, Radius: vg.Length(s.radius), Shape: s.glyph}
-			pl, thumb = sc, sc
-		}
+	pls, leg, err := f.plotters()
+	if err != nil {
+		return vg.Rectangle{}, err
+	}
+	for _, pl := range pls {
 		p.Add(tagged{classData, pl})
-		legend.Add(s.name, thumb)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = f.x[0], f.x[1], f.y[0], f.y[1]
 
 	area := draw.Crop(c, 4, -14, 4, -12)
-	if f.legend {
-		lw := legend.Rectangle(area).Size().X
+	if legend {
+		lw := leg.Rectangle(area).Size().X
 		area = draw.Crop(area, 0, -(lw + 18), 0, 0)
 	}
 	p.Draw(area)
 	rect := p.DataCanvas(area).Rectangle
-	if f.legend {
+	if legend {
 		lc := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: rect.Max.X + 18, Y: rect.Min.Y},
 			Max: vg.Point{X: c.Max.X - 4, Y: rect.Max.Y},
 		}}
-		legend.Draw(lc)
+		leg.Draw(lc)
 	}
 	return rect, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +36,7 @@ type FigureView struct {
 	Figure
 	Inline template.HTML // the figure's SVG, ready to inline
 	HasPDF bool
+	HasGIF bool // figures/<Name>.gif was written
 }
 
 var figureMarker = regexp.MustCompile(`<!--\s*figure:([A-Za-z0-9_.-]+)\s*-->`)
@@ -69,7 +71,7 @@ func RenderPage(w io.Writer, tmpl fs.FS, d PageData) error {
 			return fmt.Errorf("page: figure %s: the SVG does not start with <svg", f.Name)
 		}
 		var buf bytes.Buffer
-		fv := FigureView{Figure: f, Inline: template.HTML(svg), HasPDF: len(f.PDF) > 0}
+		fv := FigureView{Figure: f, Inline: template.HTML(svg), HasPDF: len(f.PDF) > 0, HasGIF: slices.Contains(d.GIFs, f.Name)}
 		if err := t.ExecuteTemplate(&buf, "figure", fv); err != nil {
 			return fmt.Errorf("page: figure %s: %w", f.Name, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"html/template"
 	"io"
@@ -139,6 +140,18 @@ func TestRenderPage(t *testing.T) {
 		if !strings.Contains(page, `href="figures/`+f.Name+`.svg" download`) {
 			t.Errorf("figure %s: no download link", f.Name)
 		}
+		// the small multiples, inside the figure, for the figures that change over training
+		block := page[strings.Index(page, `id="fig-`+f.Name+`"`):]
+		block = block[:strings.Index(block, "</figure>")]
+		img := `<img src="figures/` + f.Name + `-phases.svg"`
+		if m := f.Multiples; m != nil {
+			if !strings.Contains(block, `<details class="multiples"`) || !strings.Contains(block, img) ||
+				!strings.Contains(block, fmt.Sprintf(`width="%g" height="%g"`, m.Width, m.Height)) {
+				t.Errorf("figure %s: no small multiples (%s, its size) in its block", f.Name, img)
+			}
+		} else if strings.Contains(block, "multiples") {
+			t.Errorf("figure %s (%s) has small multiples", f.Name, f.Kind)
+		}
 	}
 	// relative links only; nothing from the network
 	for _, m := range urlAttrRE.FindAllStringSubmatch(page, -1) {
@@ -226,5 +239,31 @@ func TestAppJSNoFigureNames(t *testing.T) {
 				t.Errorf("app.js names %s (%s)", name, quoted)
 			}
 		}
+	}
+}
+
+func TestRenderPageGIFs(t *testing.T) {
+	r := slidingRun(8, 100, 50)
+	figs := payloadFigures(t, r)
+	tests := []struct {
+		name string
+		gifs []string
+		want map[string]bool // link to figures/NAME.gif
+	}{
+		{"none", nil, map[string]bool{"qk": false, "training": false}},
+		{"some", []string{"qk", "training"}, map[string]bool{"qk": true, "ov": false, "training": true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := pageData(r, figs)
+			d.GIFs = tc.gifs
+			page := renderTestPage(t, d)
+			checkWellFormed(t, page)
+			for name, want := range tc.want {
+				if got := strings.Contains(page, `href="figures/`+name+`.gif"`); got != want {
+					t.Errorf("link to %s.gif: %t, want %t", name, got, want)
+				}
+			}
+		})
 	}
 }

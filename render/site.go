@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 
 	"maxgrok/compute"
 )
@@ -22,6 +23,7 @@ type Options struct {
 	Up string
 	// NoAnalyses says the site will not have data/analyses.safetensors: the page does not link it.
 	NoAnalyses bool
+	GIF        bool // also write figures/*.gif (Animations)
 }
 
 // Site renders every file of the report of run r in memory, keyed by its slash-separated path
@@ -37,6 +39,23 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 		files["figures/"+f.Name+".svg"] = f.SVG
 		if o.PDF {
 			files["figures/"+f.Name+".pdf"] = f.PDF
+		}
+		if m := f.Multiples; m != nil {
+			files["figures/"+f.Name+"-phases.svg"] = m.SVG
+			if o.PDF {
+				files["figures/"+f.Name+"-phases.pdf"] = m.PDF
+			}
+		}
+	}
+	var gifNames []string
+	if o.GIF {
+		gifs, infos, err := Animations(r)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(files, gifs)
+		for _, in := range infos {
+			gifNames = append(gifNames, in.Name)
 		}
 	}
 	data := NewContentData(r)
@@ -69,6 +88,7 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	pd := PageData{
 		Title: fmt.Sprintf("Grokking max(a, b): a %d-token, %d-epoch run", r.Config.Vocab, r.Config.Epochs),
 		Run:   r, Sections: sections, Figures: figs, Phases: data.Phases, FinalEpoch: data.FinalEpoch, Assets: assets, Up: o.Up, NoAnalyses: o.NoAnalyses,
+		GIFs: gifNames,
 	}
 	if err := RenderPage(&page, o.Templates, pd); err != nil {
 		return nil, fmt.Errorf("page: %w", err)

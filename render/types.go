@@ -28,6 +28,25 @@ type Figure struct {
 	AxisLabels []string
 	XCount     int    // line and scatter: the number of values of each series at a checkpoint
 	Marks      string // heatmaps: the payload array of the cells marked in the SVG, or ""
+	// Multiples is the figure at each of the run's phases (figures/<Name>-phases.svg), for the
+	// line, scatter and heatmap figures; nil for the others.
+	Multiples *Multiples
+}
+
+// Multiples are a figure's small multiples: one panel per phase epoch of the run (start, early
+// peak, plateau, memorised, grokked, final, those the run has), in a grid, on the scale of the
+// whole run, as the static figure uses.
+type Multiples struct {
+	Panels        []Panel
+	Width, Height float64 // the size of the SVG (its viewBox), in CSS px
+	SVG           []byte  // as written to figures/<Name>-phases.svg
+	PDF           []byte  // figures/<Name>-phases.pdf (only with -pdf)
+}
+
+// Panel is one panel of a figure's small multiples.
+type Panel struct {
+	Epoch int
+	Label string // e.g. "grokked · epoch 1940"
 }
 
 // FigureSeries is one series of a figure, as the page finds it in the payload.
@@ -83,6 +102,9 @@ type PageData struct {
 	Assets     Assets
 	Up         string // a page the report belongs to (a sweep's), linked at the top; "" for none
 	NoAnalyses bool   // the site has no data/analyses.safetensors (a sweep's report without -export)
+	// GIFs are the stems of the animated GIFs written (figures/<stem>.gif, with -gif): figure
+	// names, and "training" for the combined one.
+	GIFs []string
 }
 
 // Assets are the relative URLs of the files the page loads.

@@ -677,6 +677,34 @@
     for (const b of doc.querySelectorAll('.phase')) b.addEventListener('click', () => { stop(); select(nearest(+b.dataset.epoch)); });
     doc.addEventListener('keydown', onKey);
     addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j, true); } });
+    // Printing shows the figures as the page has them without the script: the final epoch on
+    // the whole run's scale, the small multiples open; the selection comes back afterwards.
+    let printed = null;
+    const beforePrint = () => {
+      if (printed) return;
+      stop();
+      printed = { i: S.i, local: S.local, closed: [] };
+      for (const d of doc.querySelectorAll('details.multiples')) if (!d.open) { d.open = true; printed.closed.push(d); }
+      S.i = S.T - 1;
+      S.local = false;
+      S.tip = null;
+      commit();
+    };
+    const afterPrint = () => {
+      if (!printed) return;
+      const p = printed;
+      printed = null;
+      for (const d of p.closed) d.open = false;
+      S.i = p.i;
+      S.local = p.local;
+      commit();
+    };
+    addEventListener('beforeprint', beforePrint);
+    addEventListener('afterprint', afterPrint);
+    if (window.matchMedia) {
+      const mq = matchMedia('print');
+      if (mq.addEventListener) mq.addEventListener('change', (ev) => (ev.matches ? beforePrint() : afterPrint()));
+    }
     const j = fromHash();
     S.i = j >= 0 ? j : S.T - 1;
     S.ready = true;
