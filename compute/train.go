@@ -37,7 +37,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 		toks, y := ds.Input(i), ds.Labels[i]
 		AttnForward(e.attn, t, toks)
 		LogitsForward(e.logits, t, e.attn, toks)
-		im := Argmax(e.logits)
+		im := argmax(e.logits)
 		if im == y {
 			correct++
 		}
