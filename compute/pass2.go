@@ -1,5 +1,7 @@
 package compute
 
+import "math"
+
 // The inner loops of pass 2 for the one supported length (n = 2 data positions), each as a Go
 // loop that defines it and, on amd64 with AVX2, an assembly kernel (pass2_amd64.s) that runs
 // the same IEEE operations in the same order per element, four elements per instruction, so
@@ -78,4 +80,32 @@ func argmax(x []float64) int {
 		}
 	}
 	return Argmax(x)
+}
+
+// adamWStep is Optimizer.Update's AdamW loop over parameters p with gradient g and moments m, v
+// (all of one length), with k = [decay, b1, 1-b1, b2, 1-b2, bc2Sqrt, eps, stepSize]. Each element
+// is independent, so the kernel gives the Go loop's bits (VSQRTPD and VDIVPD round as
+// math.Sqrt and / do).
+func adamWStep(p, g, m, v []float64, k *[8]float64) {
+	n := len(p)
+	g, m, v = g[:n], m[:n], v[:n]
+	if havePass2Kernel && n > 0 {
+		adamWKernel(&p[0], &g[0], &m[0], &v[0], n, k)
+		return
+	}
+	adamWStepGo(p, g, m, v, k)
+}
+
+// adamWStepGo is adamWStep's portable form, and its definition.
+func adamWStepGo(p, g, m, v []float64, k *[8]float64) {
+	decay, b1, omb1, b2, omb2, bc2Sqrt, eps, stepSize := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]
+	n := len(p)
+	g, m, v = g[:n], m[:n], v[:n]
+	for i, gi := range g {
+		p[i] *= decay
+		m[i] = float64(b1*m[i]) + float64(omb1*gi)
+		v[i] = float64(b2*v[i]) + float64(float64(omb2*gi)*gi)
+		denom := float64(math.Sqrt(v[i])/bc2Sqrt) + eps
+		p[i] -= float64(stepSize*m[i]) / denom
+	}
 }

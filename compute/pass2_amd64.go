@@ -28,3 +28,8 @@ func scaleKernel(x *float64, k float64, n int)
 //
 //go:noescape
 func argmaxKernel(x *float64, n int) (i int, ok bool)
+
+// adamWKernel is adamWStep in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64)

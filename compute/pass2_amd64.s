@@ -281,3 +281,85 @@ mnan:
 	MOVB $0, ok+24(FP)
 	VZEROUPPER
 	RET
+
+// func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64)
+//
+// Optimizer.Update's AdamW loop for i < n, with k = [decay, b1, 1-b1, b2, 1-b2, bc2Sqrt, eps,
+// stepSize], in the Go loop's order of operations (VSQRTPD is correctly rounded, as math.Sqrt):
+//
+//	p = p·decay;  m = b1·m + (1-b1)·g;  v = b2·v + ((1-b2)·g)·g
+//	p = p - (stepSize·m) / (sqrt(v)/bc2Sqrt + eps)
+TEXT ·adamWKernel(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVQ         k+40(FP), R10
+	VBROADCASTSD 0(R10), Y8  // decay
+	VBROADCASTSD 8(R10), Y9  // b1
+	VBROADCASTSD 16(R10), Y10 // 1-b1
+	VBROADCASTSD 24(R10), Y11 // b2
+	VBROADCASTSD 32(R10), Y12 // 1-b2
+	VBROADCASTSD 40(R10), Y13 // bc2Sqrt
+	VBROADCASTSD 48(R10), Y14 // eps
+	VBROADCASTSD 56(R10), Y15 // stepSize
+	XORQ         AX, AX
+	MOVQ         CX, BX
+	ANDQ         $3, BX
+	SHRQ         $2, CX
+	JZ           atail
+
+aloop:
+	VMOVUPD (SI)(AX*1), Y0 // g
+	VMULPD  (DI)(AX*1), Y8, Y1 // p·decay
+	VMULPD  (R8)(AX*1), Y9, Y2 // b1·m
+	VMULPD  Y0, Y10, Y3        // (1-b1)·g
+	VADDPD  Y3, Y2, Y2         // m
+	VMOVUPD Y2, (R8)(AX*1)
+	VMULPD  (R9)(AX*1), Y11, Y4 // b2·v
+	VMULPD  Y0, Y12, Y5         // (1-b2)·g
+	VMULPD  Y0, Y5, Y5          // ((1-b2)·g)·g
+	VADDPD  Y5, Y4, Y4          // v
+	VMOVUPD Y4, (R9)(AX*1)
+	VSQRTPD Y4, Y4
+	VDIVPD  Y13, Y4, Y4         // sqrt(v)/bc2Sqrt
+	VADDPD  Y14, Y4, Y4         // denom
+	VMULPD  Y2, Y15, Y2         // stepSize·m
+	VDIVPD  Y4, Y2, Y2          // (stepSize·m)/denom
+	VSUBPD  Y2, Y1, Y1          // p - that
+	VMOVUPD Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    CX
+	JNZ     aloop
+
+atail:
+	TESTQ BX, BX
+	JZ    adone
+
+atailloop:
+	VMOVSD  (SI)(AX*1), X0
+	VMULSD  (DI)(AX*1), X8, X1
+	VMULSD  (R8)(AX*1), X9, X2
+	VMULSD  X0, X10, X3
+	VADDSD  X3, X2, X2
+	VMOVSD  X2, (R8)(AX*1)
+	VMULSD  (R9)(AX*1), X11, X4
+	VMULSD  X0, X12, X5
+	VMULSD  X0, X5, X5
+	VADDSD  X5, X4, X4
+	VMOVSD  X4, (R9)(AX*1)
+	VSQRTSD X4, X4, X4
+	VDIVSD  X13, X4, X4
+	VADDSD  X14, X4, X4
+	VMULSD  X2, X15, X2
+	VDIVSD  X4, X2, X2
+	VSUBSD  X2, X1, X1
+	VMOVSD  X1, (DI)(AX*1)
+	ADDQ    $8, AX
+	DECQ    BX
+	JNZ     atailloop
+
+adone:
+	VZEROUPPER
+	RET

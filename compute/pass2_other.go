@@ -20,3 +20,7 @@ func scaleKernel(x *float64, k float64, n int) {
 func argmaxKernel(x *float64, n int) (int, bool) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
+
+func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64) {
+	panic("compute: no AdamW kernel on this architecture")
+}
