@@ -5,8 +5,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// Small dense helpers over row-major slices. Each names its shapes; all go through gonum's BLAS,
-// whose results do not depend on the number of cores.
+// Small dense helpers over row-major slices. Each names its shapes; all compute what gonum's
+// BLAS computes, bit for bit, whose results do not depend on the number of cores. The matrix
+// products run gemm.go's kernels where they can, and gonum's Dgemm otherwise.
 
 func general(rows, cols int, data []float64) blas64.General {
 	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
@@ -14,16 +15,43 @@ func general(rows, cols int, data []float64) blas64.General {
 
 // matmul sets out[m,n] = a[m,k] · b[k,n] (beta 0) or adds to it (beta 1).
 func matmul(out, a, b []float64, m, k, n int, beta float64) {
+	if gemmOwn(m, n, beta) {
+		out, a, b = out[:m*n], a[:m*k], b[:k*n]
+		if gemmBegin(out, k, beta) {
+			for i := range m { // gonum's dgemmSerialNotNot
+				gemmRowAxpy(out[i*n:(i+1)*n], a[i*k:(i+1)*k], 1, b, n, k)
+			}
+		}
+		return
+	}
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(m, k, a), general(k, n, b), beta, general(m, n, out))
 }
 
 // matmulTN adds aᵀ·b to out: out[k,n] += a[m,k]ᵀ · b[m,n].
 func matmulTN(out, a, b []float64, m, k, n int) {
+	if gemmOwn(k, n, 1) {
+		out, a, b = out[:k*n], a[:m*k], b[:m*n]
+		if gemmBegin(out, m, 1) {
+			for i := range k { // gonum's dgemmSerialTransNot: row i of out reads column i of a
+				gemmRowAxpy(out[i*n:(i+1)*n], a[i:], k, b, n, m)
+			}
+		}
+		return
+	}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(m, k, a), general(m, n, b), 1, general(k, n, out))
 }
 
 // matmulNT sets or adds a·bᵀ: out[m,k] = a[m,n] · b[k,n]ᵀ (+ beta·out).
 func matmulNT(out, a, b []float64, m, n, k int, beta float64) {
+	if gemmOwn(m, k, beta) {
+		out, a, b = out[:m*k], a[:m*n], b[:k*n]
+		if gemmBegin(out, n, beta) {
+			for i := range m { // gonum's dgemmSerialNotTrans
+				gemmRowDot(out[i*k:(i+1)*k], a[i*n:(i+1)*n], b, n, n)
+			}
+		}
+		return
+	}
 	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(m, n, a), general(k, n, b), beta, general(m, k, out))
 }
 

@@ -157,10 +157,7 @@ func LogitsForward(logits []float64, t *Tables, a []float64, toks []int) {
 	if n == 2 { // the one supported length, in one pass
 		l0 := t.L[(0*V+toks[0])*V:][:V]
 		l1 := t.L[(1*V+toks[1])*V:][:V]
-		a0, a1 := a[0], a[1]
-		for j, dj := range t.Direct[:V] {
-			logits[j] = dj + aE*le[j] + a0*l0[j] + a1*l1[j]
-		}
+		logitsRow(logits, t.Direct[:V], le, l0, l1, aE, a[0], a[1])
 		return
 	}
 	for j, dj := range t.Direct[:V] {
@@ -203,9 +200,7 @@ func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) fl
 		s = expShiftedSum(e, x, mx, -1) - e[im]
 		// softmax = e / (1 + s) with e[im] = 1
 		k := scale / (1 + s)
-		for i := range e {
-			e[i] *= k
-		}
+		scaleBy(e, k)
 		e[y] -= scale
 	}
 	if log1p {
@@ -255,18 +250,7 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 		off0, off1 := toks[0]*V, (V+toks[1])*V
 		l0, l1, le := t.L[off0:][:V], t.L[off1:][:V], t.LE[:V]
 		d0, d1, dle, dd := dt.L[off0:][:V], dt.L[off1:][:V], dt.LE[:V], dt.Direct[:V]
-		a0, a1, aE := a[0], a[1], a[2]
-		var s0, s1, sE float64
-		for j, g := range dlogits {
-			dd[j] += g
-			d0[j] += a0 * g
-			d1[j] += a1 * g
-			dle[j] += aE * g
-			s0 += g * l0[j]
-			s1 += g * l1[j]
-			sE += g * le[j]
-		}
-		da[0], da[1], da[2] = s0, s1, sE
+		da[0], da[1], da[2] = backwardRow(dd, d0, d1, dle, dlogits, l0, l1, le, a[0], a[1], a[2])
 	} else {
 		exampleBackwardRows(dt, t, dlogits, a, da, toks)
 	}

@@ -37,7 +37,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 		toks, y := ds.Input(i), ds.Labels[i]
 		AttnForward(e.attn, t, toks)
 		LogitsForward(e.logits, t, e.attn, toks)
-		im := Argmax(e.logits)
+		im := argmax(e.logits)
 		if im == y {
 			correct++
 		}
@@ -78,6 +78,10 @@ func (o *Optimizer) Update(p, g *Params, c Config) {
 		n = p.nWeights // biases follow the weights in Data
 	}
 	pd, gd, md, vd := p.Data[:n], g.Data[:n], o.M.Data[:n], o.V.Data[:n]
+	if adamW { // adamWStep: the loop below, four parameters at a time where the CPU can
+		adamWStep(pd, gd, md, vd, &[8]float64{decay, b1, 1 - b1, b2, 1 - b2, bc2Sqrt, c.Eps, stepSize})
+		return
+	}
 	for i := range pd {
 		gi := gd[i]
 		if adamW {

@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package compute
+
+// haveGemmKernel is false: the matrix products go through gonum's Dgemm.
+const haveGemmKernel = false
+
+// gemmAxpyKernel is never called without an assembly kernel.
+func gemmAxpyKernel(c, a, b *float64, as, ldb, k, n int) {
+	panic("compute: no matrix kernel on this architecture")
+}
+
+// gemmDotKernel is never called without an assembly kernel.
+func gemmDotKernel(c, a, b *float64, ldb, k, n int) {
+	panic("compute: no matrix kernel on this architecture")
+}

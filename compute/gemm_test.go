@@ -1,0 +1,162 @@
+package compute
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// gemmArgs returns n values of a kind: random normals, or those mixed with the edge values of
+// the kernels (±0, which the axpy loops skip, subnormals, ±Inf, NaN, huge values whose
+// products overflow).
+func gemmArgs(r *rand.Rand, n int, edges bool) []float64 {
+	special := []float64{0, math.Copysign(0, -1), 5e-324, -5e-324, 1e-310, math.Inf(1), math.Inf(-1),
+		math.NaN(), 1e300, -1e300, math.MaxFloat64, 1, -1}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(20)-10))
+		if edges && r.IntN(4) == 0 {
+			x[i] = special[r.IntN(len(special))]
+		} else if r.IntN(8) == 0 {
+			x[i] = 0 // zeros are common in the gradients (tokens no input has)
+		}
+	}
+	return x
+}
+
+// sameBits reports whether a and b hold the same bits; NaNs compare by their bits too, since
+// the kernels keep gonum's operand order.
+func sameBits(a, b []float64) int {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestGemmMatchesGonum checks matmul, matmulTN and matmulNT (the AVX2 kernels where the CPU
+// has them) against gonum's Dgemm bit for bit: on every shape from the small ones, across the
+// kernels' 4- and 32-column steps and the k%4 tails, to those where gonum goes parallel, with
+// beta 0 and 1, on random values and on edge values.
+func TestGemmMatchesGonum(t *testing.T) {
+	t.Logf("assembly kernels: %v", haveGemmKernel)
+	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 32, 33, 36, 63, 64, 65, 129, 200}
+	r := rand.New(rand.NewPCG(9, 10))
+	type product struct {
+		name string
+		// ours runs the helper, ref gonum's Dgemm, on a, b, out of the helper's shapes
+		ours func(out, a, b []float64, m, k, n int, beta float64)
+		ref  func(out, a, b []float64, m, k, n int, beta float64)
+		// sizes of a, b, out
+		shapes func(m, k, n int) (int, int, int)
+	}
+	gen := func(r, c int, d []float64) blas64.General {
+		return blas64.General{Rows: r, Cols: c, Stride: max(c, 1), Data: d}
+	}
+	products := []product{
+		{"NotNot", matmul, func(out, a, b []float64, m, k, n int, beta float64) {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(m, k, a), gen(k, n, b), beta, gen(m, n, out))
+		}, func(m, k, n int) (int, int, int) { return m * k, k * n, m * n }},
+		{"TransNot", func(out, a, b []float64, m, k, n int, beta float64) { matmulTN(out, a, b, m, k, n) },
+			func(out, a, b []float64, m, k, n int, beta float64) {
+				blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(m, k, a), gen(m, n, b), 1, gen(k, n, out))
+			}, func(m, k, n int) (int, int, int) { return m * k, m * n, k * n }},
+		{"NotTrans", func(out, a, b []float64, m, n, k int, beta float64) { matmulNT(out, a, b, m, n, k, beta) },
+			func(out, a, b []float64, m, n, k int, beta float64) {
+				blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, n, a), gen(k, n, b), beta, gen(m, k, out))
+			}, func(m, n, k int) (int, int, int) { return m * n, k * n, m * k }},
+	}
+	cases := 0
+	for _, pr := range products {
+		for _, edges := range []bool{false, true} {
+			for _, beta := range []float64{0, 1} {
+				if pr.name == "TransNot" && beta == 0 {
+					continue // matmulTN always adds
+				}
+				for _, m := range sizes {
+					for _, k := range sizes {
+						for _, n := range sizes {
+							if m*k*n > 65*65*65 || m*k*n > 8*8*8 && r.IntN(3) != 0 {
+								continue // a third of the larger shapes
+							}
+							sa, sb, so := pr.shapes(m, k, n)
+							a, b := gemmArgs(r, sa, edges), gemmArgs(r, sb, edges)
+							out := gemmArgs(r, so, edges)
+							want := append([]float64(nil), out...)
+							pr.ours(out, a, b, m, k, n, beta)
+							pr.ref(want, a, b, m, k, n, beta)
+							if i := sameBits(out, want); i >= 0 {
+								t.Fatalf("%s m=%d k=%d n=%d beta=%v edges=%v: out[%d] = %v (%#x), gonum %v (%#x)",
+									pr.name, m, k, n, beta, edges, i, out[i], math.Float64bits(out[i]), want[i], math.Float64bits(want[i]))
+							}
+							cases++
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d products compared", cases)
+}
+
+// TestGemmRowKernels runs the row helpers on a c that is a window of a larger slice, at every
+// offset: the kernels must write c[0..n) and nothing else.
+func TestGemmRowKernels(t *testing.T) {
+	if !haveGemmKernel {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range []struct{ n, k int }{{1, 1}, {3, 5}, {4, 4}, {5, 7}, {32, 3}, {37, 9}, {64, 64}, {71, 33}} {
+		for off := range 4 {
+			buf := gemmArgs(r, tc.n+8, false)
+			orig := append([]float64(nil), buf...)
+			a, b := gemmArgs(r, tc.k*3, true), gemmArgs(r, tc.k*tc.n+tc.n*tc.k, true)
+			c := buf[off : off+tc.n]
+			gemmRowAxpy(c, a, 3, b, tc.n, tc.k)
+			gemmRowDot(c, a, b, tc.k, tc.k)
+			for i := range buf {
+				if (i < off || i >= off+tc.n) && math.Float64bits(buf[i]) != math.Float64bits(orig[i]) {
+					t.Fatalf("n=%d k=%d off=%d: buf[%d] changed", tc.n, tc.k, off, i)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMatmul measures the largest products of a training step at the default sizes
+// (V = 64, d = h = 32): the kernels against gonum.
+func BenchmarkMatmul(b *testing.B) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const V, d = 64, 32
+	x, y, out := gemmArgs(r, V*V, false), gemmArgs(r, V*V, false), make([]float64, V*V)
+	gen := func(r, c int, d []float64) blas64.General {
+		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d[:r*c]}
+	}
+	for _, bc := range []struct {
+		name string
+		f    func()
+	}{
+		{"NotNot/ours", func() { matmul(out, x, y, V, d, V, 0) }},
+		{"NotNot/gonum", func() {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, gen(V, d, x), gen(d, V, y), 0, gen(V, V, out))
+		}},
+		{"TransNot/ours", func() { matmulTN(out, x, y, V, d, V) }},
+		{"TransNot/gonum", func() {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(V, d, x), gen(V, V, y), 1, gen(d, V, out))
+		}},
+		{"NotTrans/ours", func() { matmulNT(out, x, y, V, V, d, 0) }},
+		{"NotTrans/gonum", func() {
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(V, V, x), gen(d, V, y), 0, gen(V, d, out))
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc.f()
+			}
+		})
+	}
+}

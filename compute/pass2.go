@@ -1,0 +1,111 @@
+package compute
+
+import "math"
+
+// The inner loops of pass 2 for the one supported length (n = 2 data positions), each as a Go
+// loop that defines it and, on amd64 with AVX2, an assembly kernel (pass2_amd64.s) that runs
+// the same IEEE operations in the same order per element, four elements per instruction, so
+// that every non-NaN result is bit-identical; TestPass2Kernels checks it on random and edge
+// inputs. (A NaN stays a NaN, but its payload may differ: it only arises in a diverging run,
+// which stops at the NaN loss before any checkpoint holds it.)
+
+// logitsRow sets logits[j] = ((direct[j] + aE·le[j]) + a0·l0[j]) + a1·l1[j], all [V].
+func logitsRow(logits, direct, le, l0, l1 []float64, aE, a0, a1 float64) {
+	V := len(logits)
+	direct, le, l0, l1 = direct[:V], le[:V], l0[:V], l1[:V]
+	if havePass2Kernel && V > 0 {
+		logitsKernel(&logits[0], &direct[0], &le[0], &l0[0], &l1[0], aE, a0, a1, V)
+		return
+	}
+	logitsRowGo(logits, direct, le, l0, l1, aE, a0, a1)
+}
+
+// logitsRowGo is logitsRow's portable form, and its definition.
+func logitsRowGo(logits, direct, le, l0, l1 []float64, aE, a0, a1 float64) {
+	V := len(logits)
+	direct, le, l0, l1 = direct[:V], le[:V], l0[:V], l1[:V]
+	for j, dj := range direct {
+		logits[j] = dj + float64(aE*le[j]) + float64(a0*l0[j]) + float64(a1*l1[j])
+	}
+}
+
+// backwardRow adds to dd, d0, d1, dle [V] the gradient g [V] times 1, a0, a1 and aE, and
+// returns the dot products g·l0, g·l1 and g·le, each summed left to right from +0.
+func backwardRow(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64) (s0, s1, sE float64) {
+	V := len(g)
+	dd, d0, d1, dle, l0, l1, le = dd[:V], d0[:V], d1[:V], dle[:V], l0[:V], l1[:V], le[:V]
+	if havePass2Kernel && V > 0 {
+		return backwardKernel(&dd[0], &d0[0], &d1[0], &dle[0], &g[0], &l0[0], &l1[0], &le[0], a0, a1, aE, V)
+	}
+	return backwardRowGo(dd, d0, d1, dle, g, l0, l1, le, a0, a1, aE)
+}
+
+// backwardRowGo is backwardRow's portable form, and its definition.
+func backwardRowGo(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64) (s0, s1, sE float64) {
+	V := len(g)
+	dd, d0, d1, dle, l0, l1, le = dd[:V], d0[:V], d1[:V], dle[:V], l0[:V], l1[:V], le[:V]
+	for j, gj := range g {
+		dd[j] += gj
+		d0[j] += float64(a0 * gj)
+		d1[j] += float64(a1 * gj)
+		dle[j] += float64(aE * gj)
+		s0 += float64(gj * l0[j])
+		s1 += float64(gj * l1[j])
+		sE += float64(gj * le[j])
+	}
+	return s0, s1, sE
+}
+
+// scaleBy multiplies every x[i] by k.
+func scaleBy(x []float64, k float64) {
+	if havePass2Kernel && len(x) > 0 {
+		scaleKernel(&x[0], k, len(x))
+		return
+	}
+	scaleByGo(x, k)
+}
+
+// scaleByGo is scaleBy's portable form, and its definition.
+func scaleByGo(x []float64, k float64) {
+	for i := range x {
+		x[i] *= k
+	}
+}
+
+// argmax is Argmax, with the kernel where there is one and x holds no NaN.
+func argmax(x []float64) int {
+	if havePass2Kernel && len(x) > 0 {
+		if i, ok := argmaxKernel(&x[0], len(x)); ok {
+			return i
+		}
+	}
+	return Argmax(x)
+}
+
+// adamWStep is Optimizer.Update's AdamW loop over parameters p with gradient g and moments m, v
+// (all of one length), with k = [decay, b1, 1-b1, b2, 1-b2, bc2Sqrt, eps, stepSize]. Each element
+// is independent, so the kernel gives the Go loop's bits (VSQRTPD and VDIVPD round as
+// math.Sqrt and / do).
+func adamWStep(p, g, m, v []float64, k *[8]float64) {
+	n := len(p)
+	g, m, v = g[:n], m[:n], v[:n]
+	if havePass2Kernel && n > 0 {
+		adamWKernel(&p[0], &g[0], &m[0], &v[0], n, k)
+		return
+	}
+	adamWStepGo(p, g, m, v, k)
+}
+
+// adamWStepGo is adamWStep's portable form, and its definition.
+func adamWStepGo(p, g, m, v []float64, k *[8]float64) {
+	decay, b1, omb1, b2, omb2, bc2Sqrt, eps, stepSize := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]
+	n := len(p)
+	g, m, v = g[:n], m[:n], v[:n]
+	for i, gi := range g {
+		p[i] *= decay
+		m[i] = float64(b1*m[i]) + float64(omb1*gi)
+		v[i] = float64(b2*v[i]) + float64(float64(omb2*gi)*gi)
+		denom := float64(math.Sqrt(v[i])/bc2Sqrt) + eps
+		p[i] -= float64(stepSize*m[i]) / denom
+	}
+}

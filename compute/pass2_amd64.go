@@ -1,0 +1,35 @@
+//go:build amd64 && !purego
+
+package compute
+
+import "golang.org/x/sys/cpu"
+
+// havePass2Kernel reports whether pass 2's AVX2 kernels (pass2_amd64.s) may run (see
+// haveExpKernel). Read-only after package initialisation.
+var havePass2Kernel = cpu.X86.HasAVX2
+
+// logitsKernel is logitsRow in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func logitsKernel(logits, direct, le, l0, l1 *float64, aE, a0, a1 float64, n int)
+
+// backwardKernel is backwardRow in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64)
+
+// scaleKernel is scaleBy in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func scaleKernel(x *float64, k float64, n int)
+
+// argmaxKernel is Argmax in AVX2 assembly for n >= 1, or reports ok = false if some x[i] is
+// NaN. The caller checks the bounds.
+//
+//go:noescape
+func argmaxKernel(x *float64, n int) (i int, ok bool)
+
+// adamWKernel is adamWStep in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64)

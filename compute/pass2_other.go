@@ -1,0 +1,26 @@
+//go:build !amd64 || purego
+
+package compute
+
+// havePass2Kernel is false: pass 2 runs its Go loops.
+const havePass2Kernel = false
+
+func logitsKernel(logits, direct, le, l0, l1 *float64, aE, a0, a1 float64, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
+func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
+func scaleKernel(x *float64, k float64, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
+func argmaxKernel(x *float64, n int) (int, bool) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
+func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64) {
+	panic("compute: no AdamW kernel on this architecture")
+}

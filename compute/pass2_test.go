@@ -1,0 +1,164 @@
+package compute
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// pass2Args returns n values for pass 2's kernels: logit-like normals, with edge values (±0,
+// subnormals, ±Inf, huge values) mixed in when edges is set.
+func pass2Args(r *rand.Rand, n int, edges bool) []float64 {
+	special := []float64{0, math.Copysign(0, -1), 5e-324, -5e-324, math.Inf(1), math.Inf(-1), 1e300, -1e300, 1, -1}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.NormFloat64() * 3
+		if edges && r.IntN(5) == 0 {
+			x[i] = special[r.IntN(len(special))]
+		}
+	}
+	return x
+}
+
+// sameOrNaN reports whether a and b have the same bits, or are both NaN (pass2.go: a NaN's
+// payload may differ).
+func sameOrNaN(a, b float64) bool { return same(a, b) || a != a && b != b }
+
+// TestPass2Kernels checks logitsRow, backwardRow and scaleBy (the AVX2 kernels where the CPU
+// has them) against their Go loops bit for bit, on every length 0..70 and on slices at every
+// alignment, on random values and edge values; the elements after the slices must stay
+// untouched.
+func TestPass2Kernels(t *testing.T) {
+	t.Logf("assembly kernels: %v", havePass2Kernel)
+	r := rand.New(rand.NewPCG(15, 16))
+	check := func(name string, n, off int, got, want []float64) {
+		t.Helper()
+		for i := range got {
+			if !sameOrNaN(got[i], want[i]) {
+				t.Fatalf("%s n=%d off=%d: [%d] = %v, Go loop %v", name, n, off, i, got[i], want[i])
+			}
+		}
+	}
+	for _, edges := range []bool{false, true} {
+		for n := range 71 {
+			for off := range 4 {
+				// inputs, each a window at offset off of a buffer one longer than needed
+				in := make([][]float64, 8)
+				for i := range in {
+					in[i] = pass2Args(r, n+off+1, edges)[off : off+n]
+				}
+				aE, a0, a1 := r.Float64(), r.Float64(), r.Float64()
+				if edges && n%3 == 0 {
+					a0 = 0
+				}
+
+				got, want := pass2Args(r, n+1, false), make([]float64, n+1)
+				copy(want, got)
+				logitsRow(got[:n], in[0], in[1], in[2], in[3], aE, a0, a1)
+				logitsRowGo(want[:n], in[0], in[1], in[2], in[3], aE, a0, a1)
+				check("logitsRow", n, off, got, want)
+
+				acc := make([][]float64, 8) // dd, d0, d1, dle: kernel's, then the Go loop's
+				for i := range 4 {
+					acc[i] = pass2Args(r, n+1, edges)
+					acc[i+4] = append([]float64(nil), acc[i]...)
+				}
+				s0, s1, sE := backwardRow(acc[0][:n], acc[1][:n], acc[2][:n], acc[3][:n], in[4], in[5], in[6], in[7], a0, a1, aE)
+				w0, w1, wE := backwardRowGo(acc[4][:n], acc[5][:n], acc[6][:n], acc[7][:n], in[4], in[5], in[6], in[7], a0, a1, aE)
+				for i := range 4 {
+					check("backwardRow", n, off, acc[i], acc[i+4])
+				}
+				check("backwardRow sums", n, off, []float64{s0, s1, sE}, []float64{w0, w1, wE})
+
+				x := pass2Args(r, n+1, edges)
+				y := append([]float64(nil), x...)
+				scaleBy(x[:n], aE)
+				scaleByGo(y[:n], aE)
+				check("scaleBy", n, off, x, y)
+			}
+		}
+	}
+}
+
+// TestArgmaxKernel checks argmax against Argmax (the first index of the largest value) on every
+// length 1..70 with ties, ±0, ±Inf and NaN anywhere.
+func TestArgmaxKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1, 1, -1}
+	for n := 1; n <= 70; n++ {
+		for trial := range 300 {
+			x := make([]float64, n)
+			for i := range x {
+				switch trial % 4 {
+				case 0:
+					x[i] = r.NormFloat64()
+				case 1:
+					x[i] = float64(r.IntN(3)) // many ties
+				case 2:
+					x[i] = special[r.IntN(len(special)-1)] // ±0 ties, infinities, no NaN
+				default:
+					x[i] = special[r.IntN(len(special))]
+				}
+			}
+			if got, want := argmax(x), Argmax(x); got != want {
+				t.Fatalf("n=%d %v: argmax %d, Argmax %d", n, x, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkPass2 measures one input's pass 2 loops at the default vocab (64): the kernels and
+// the Go loops.
+func BenchmarkPass2(b *testing.B) {
+	r := rand.New(rand.NewPCG(19, 20))
+	in := make([][]float64, 12)
+	for i := range in {
+		in[i] = pass2Args(r, 64, false)
+	}
+	for _, bc := range []struct {
+		name string
+		f    func()
+	}{
+		{"logits/kernel", func() { logitsRow(in[0], in[1], in[2], in[3], in[4], 0.3, 0.4, 0.3) }},
+		{"logits/go", func() { logitsRowGo(in[0], in[1], in[2], in[3], in[4], 0.3, 0.4, 0.3) }},
+		{"backward/kernel", func() { backwardRow(in[5], in[6], in[7], in[8], in[9], in[10], in[11], in[1], 0.3, 0.4, 0.3) }},
+		{"backward/go", func() { backwardRowGo(in[5], in[6], in[7], in[8], in[9], in[10], in[11], in[1], 0.3, 0.4, 0.3) }},
+		{"argmax/kernel", func() { argmax(in[2]) }},
+		{"argmax/go", func() { Argmax(in[2]) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc.f()
+			}
+		})
+	}
+}
+
+// TestAdamWKernel checks adamWStep (the AVX2 kernel where the CPU has it) against adamWStepGo
+// bit for bit on every length 0..70, with the default hyperparameters and others, on random
+// and edge gradients and weights.
+func TestAdamWKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, k := range []*[8]float64{
+		{1 - 1e-3*1, 0.9, 1 - 0.9, 0.98, 1 - 0.98, math.Sqrt(1 - math.Pow(0.98, 7)), 1e-8, 1e-3 / (1 - math.Pow(0.9, 7))},
+		{0.99, 0.5, 0.5, 0.999, 1 - 0.999, 0.3, 1e-12, 3.7},
+	} {
+		for n := range 71 {
+			for _, edges := range []bool{false, true} {
+				p, g := pass2Args(r, n+1, edges), pass2Args(r, n+1, edges)
+				m, v := pass2Args(r, n+1, edges), pass2Args(r, n+1, false)
+				for i := range v {
+					v[i] = math.Abs(v[i]) // a second moment is not negative
+				}
+				p2, m2, v2 := append([]float64(nil), p...), append([]float64(nil), m...), append([]float64(nil), v...)
+				adamWStep(p[:n], g[:n], m[:n], v[:n], k)
+				adamWStepGo(p2[:n], g[:n], m2[:n], v2[:n], k)
+				for i := range p {
+					if !sameOrNaN(p[i], p2[i]) || !sameOrNaN(m[i], m2[i]) || !sameOrNaN(v[i], v2[i]) {
+						t.Fatalf("n=%d [%d]: kernel p %v m %v v %v, Go p %v m %v v %v", n, i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
+					}
+				}
+			}
+		}
+	}
+}
