@@ -46,7 +46,8 @@ func (c Cache) Folder(cfg compute.Config, initContent []byte) string {
 }
 
 // Get returns the run req asks for: the cached one when complete (unless Retrain), else
-// trained into the cache. Processes getting the same config at once wait for each other
+// trained into the cache. A run whose training diverged is kept as such: Get returns its
+// *compute.DivergenceError again without training (unless Retrain). Processes getting the same config at once wait for each other
 // (a lock in Dir/.locks), so the second finds the first one's run. An error from ctx means the
 // training was interrupted and the next Get resumes it.
 func (c Cache) Get(ctx context.Context, req Request) (*compute.Run, error) {
@@ -70,6 +71,11 @@ func (c Cache) Get(ctx context.Context, req Request) (*compute.Run, error) {
 	}
 	if r, ok := cached(); ok {
 		return r, nil
+	}
+	// A diverged run is a result too: the same config diverges again.
+	if de := Diverged(dir, req.Config); de != nil && req.Policy != Retrain {
+		logf("the cached run %s diverged at epoch %d (-force train to retrain)", dir, de.Epoch)
+		return nil, de
 	}
 	if req.Policy == CachedOnly {
 		return nil, fmt.Errorf("%w (expected %s)", ErrNotCached, dir)

@@ -3,6 +3,7 @@ package runstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maxgrok/compute"
 	"maxgrok/internal/testref"
 	"os"
@@ -226,5 +227,26 @@ func TestCheckpointWriteFails(t *testing.T) {
 	}
 	if Complete(dir, c) {
 		t.Error("the run is marked complete")
+	}
+}
+
+// TestDivergedIsCached checks that a diverged run is recorded in the cache: the next Get of the
+// config returns the same divergence at once, under every policy but Retrain.
+func TestDivergedIsCached(t *testing.T) {
+	c := quickRunConfig()
+	c.LR, c.WeightDecay = 1e300, 0
+	cache := Cache{Dir: t.TempDir()}
+	_, err := cache.Get(context.Background(), Request{Config: c, Policy: UseOrTrain})
+	var de *compute.DivergenceError
+	if !errors.As(err, &de) {
+		t.Fatalf("Get: %v, want a divergence", err)
+	}
+	for _, p := range []Policy{UseOrTrain, CachedOnly} {
+		var logged []string
+		_, err := cache.Get(context.Background(), Request{Config: c, Policy: p, Log: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+		var again *compute.DivergenceError
+		if !errors.As(err, &again) || again.Epoch != de.Epoch || len(logged) != 1 || !strings.Contains(logged[0], "diverged at epoch") {
+			t.Errorf("policy %s: %v, logged %q; want the cached divergence at epoch %d", p, err, logged, de.Epoch)
+		}
 	}
 }

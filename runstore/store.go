@@ -3,6 +3,8 @@ package runstore
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +27,9 @@ const (
 	ConfigFile     = "config.json"
 	MetricsFile    = "metrics.csv"
 	CheckpointsDir = "checkpoints"
+	// DivergedFile marks a run whose training diverged, with the epoch and what was not
+	// finite: a result (of a sweep, say), which the cache keeps like a complete run.
+	DivergedFile = "diverged.json"
 )
 
 // Limits on the files a run folder or the command line gives. They are far above what any
@@ -128,6 +133,13 @@ func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	if workErr != nil {
 		return nil, fmt.Errorf("writing a checkpoint: %w", workErr)
 	}
+	var de *compute.DivergenceError
+	if errors.As(err, &de) {
+		b, _ := json.Marshal(divergedRecord{Epoch: de.Epoch, What: de.What})
+		if werr := atomicfile.WriteFile(filepath.Join(dir, DivergedFile), append(b, '\n')); werr != nil {
+			return nil, fmt.Errorf("%w (and recording it: %v)", err, werr)
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil && last.Epoch > 0 {
 			last.Metrics = metrics[:last.Epoch]
@@ -157,6 +169,7 @@ func prepareFolder(dir string, c compute.Config) (*resumeState, error) {
 		return nil, err
 	}
 	os.Remove(filepath.Join(dir, MetricsFile)) // not complete until rewritten
+	os.Remove(filepath.Join(dir, DivergedFile))
 	resumePath := filepath.Join(dir, ResumeFile)
 	if old, err := os.ReadFile(filepath.Join(dir, ConfigFile)); err == nil && bytes.Equal(old, c.MarshalIndent()) {
 		if state, err := readResume(resumePath, compute.DimsOf(c)); err == nil {
@@ -255,6 +268,30 @@ func (w *checkpointWorker) finish() error {
 	close(w.jobs)
 	w.done.Wait()
 	return w.failed()
+}
+
+// divergedRecord is the content of DivergedFile.
+type divergedRecord struct {
+	Epoch int    `json:"epoch"`
+	What  string `json:"what"`
+}
+
+// Diverged returns the divergence recorded in the run folder dir of config c, or nil when its
+// training did not diverge (or the record is not c's or unreadable).
+func Diverged(dir string, c compute.Config) *compute.DivergenceError {
+	b, err := inputfile.ReadFile(filepath.Join(dir, DivergedFile), 4096)
+	if err != nil {
+		return nil
+	}
+	old, err := inputfile.ReadFile(filepath.Join(dir, ConfigFile), MaxConfigBytes)
+	if err != nil || !bytes.Equal(old, c.MarshalIndent()) {
+		return nil
+	}
+	var rec divergedRecord
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Epoch < 0 || rec.Epoch > c.Epochs || rec.What == "" {
+		return nil
+	}
+	return &compute.DivergenceError{Epoch: rec.Epoch, What: rec.What, Config: c}
 }
 
 // Complete reports whether dir holds a complete run folder of config c: metrics.csv (written
