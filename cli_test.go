@@ -77,9 +77,9 @@ func TestBadInput(t *testing.T) {
 	write("twice/a.md", "# A\n\n{{figure \"qk\"}} {{figure \"qk\"}}\n")
 	for name, text := range map[string]string{
 		"sameanchor/01-x.md": "# A\n", "sameanchor/02-x.md": "# B\n",
-		"badutf8/a.md":        "# A\n\nok\n\xff\xfe\n",
-		"badphase/a.md":       "# A\n\n{{(.Phase \"nope\").Epoch}}\n",
-		"twomath/a.md":        "# A\n\n$\\foo$ and $\\bar{x} \\baz$\n",
+		"badutf8/a.md":  "# A\n\nok\n\xff\xfe\n",
+		"badphase/a.md": "# A\n\n{{(.Phase \"nope\").Epoch}}\n",
+		"twomath/a.md":  "# A\n\n$\\foo$ and $\\bar{x} \\baz$\n",
 	} {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
 		write(name, text)

@@ -14,7 +14,7 @@ import (
 )
 
 // readmeExample is a row of the README's table of content fields and functions:
-// `{{...}}` → `result` (or ``result`` when the result has backticks).
+// `{{...}}` → `result` (or “result“ when the result has backticks).
 var readmeExample = regexp.MustCompile("`(\\{\\{.+?\\}\\})` → (?:`` (.+?) ``|`(.+?)`) \\|$")
 
 // TestReadmeContentExamples runs every example of the README's table of content fields and
