@@ -73,10 +73,13 @@ func sameSite(t *testing.T, what string, a, b map[string][]byte) {
 }
 
 // TestSweep runs a small sweep end to end: the site's layout, sweep.csv against each run's
-// own metrics, the cache shared with single runs, -jobs, GOMAXPROCS and shards giving the same bytes.
+// own metrics, the cache shared with single runs, -jobs, GOMAXPROCS and shards giving the same bytes
+// (-pdf and -gif included).
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
-	args := func(extra ...string) []string { return append(append([]string(nil), smallSweep...), extra...) }
+	args := func(extra ...string) []string {
+		return append(append([]string(nil), smallSweep...), append([]string{"-pdf", "-gif"}, extra...)...)
+	}
 	code, stdout, stderr := runCLI(t, dir, args("-jobs", "1", "-out", "site1", "-runs", "runs1")...)
 	if code != 0 || stdout != "site1/index.html\n" {
 		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
@@ -100,7 +103,8 @@ func TestSweep(t *testing.T) {
 			t.Errorf("runs/%s has (or links) analyses.safetensors without -export", n)
 		}
 	}
-	for _, f := range []string{"index.html", "assets/app.js", "assets/sweep.js", "assets/style.css", "data/sweep.csv", "data/sweep.safetensors", "data/sweep.gz.js", "figures/curves.svg", "figures/grok_vs.svg", "figures/ecdf.svg"} {
+	for _, f := range []string{"index.html", "assets/app.js", "assets/sweep.js", "assets/style.css", "data/sweep.csv", "data/sweep.safetensors", "data/sweep.gz.js", "figures/curves.svg", "figures/grok_vs.svg", "figures/ecdf.svg",
+		"figures/curves.pdf", "figures/grok_vs.pdf", "figures/ecdf.pdf", "figures/curves.gif"} {
 		if _, ok := site[f]; !ok {
 			t.Errorf("the site lacks %s", f)
 		}

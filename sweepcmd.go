@@ -205,7 +205,7 @@ func executeSweep(ctx context.Context, o *options, stdout, stderr io.Writer, ter
 	if err != nil {
 		return err
 	}
-	if err := writeSweepPage(b, g, sums, templates); err != nil {
+	if err := writeSweepPage(b, g, sums, templates, render.SweepOptions{PDF: o.pdf, GIF: o.gif}); err != nil {
 		return fmt.Errorf("writing the site: %w", err)
 	}
 	if err := b.Commit(); err != nil {
@@ -252,8 +252,8 @@ func writeRunReport(b *publish.Builder, prefix string, r *compute.Run, ro render
 	return nil
 }
 
-// writeSweepPage adds the sweep page, its figures and data to b.
-func writeSweepPage(b *publish.Builder, g *sweep.Grid, sums []*sweep.Summary, templates fs.FS) error {
+// writeSweepPage adds the sweep page, its figures (as so asks) and data to b.
+func writeSweepPage(b *publish.Builder, g *sweep.Grid, sums []*sweep.Summary, templates fs.FS, so render.SweepOptions) error {
 	d := render.SweepData{Title: fmt.Sprintf("A sweep of %d runs", len(sums)), PhaseRule: phaseRule}
 	var keys []string
 	for _, a := range g.Axes {
@@ -272,7 +272,7 @@ func writeSweepPage(b *publish.Builder, g *sweep.Grid, sums []*sweep.Summary, te
 		}
 		d.Runs = append(d.Runs, run)
 	}
-	files, err := render.SweepSite(d, templates)
+	files, err := render.SweepSite(d, templates, so)
 	if err != nil {
 		return err
 	}

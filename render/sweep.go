@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,11 +75,19 @@ type sweepView struct {
 	FinalEpoch int
 	Phases     []phaseCount
 	Payload    string
+	GIFs       []string // the stems of the GIFs written (figures/STEM.gif)
+}
+
+// SweepOptions say what else the sweep page gets.
+type SweepOptions struct {
+	PDF bool // figures/NAME.pdf for every figure
+	GIF bool // figures/phases.gif, or figures/curves.gif without a phase diagram (sweep_animations.go)
 }
 
 type sweepFigureView struct {
 	Name, Title, Caption string
 	Inline               template.HTML
+	HasPDF, HasGIF       bool // figures/NAME.pdf, figures/NAME.gif were written
 }
 
 type sweepCell struct {
@@ -99,10 +109,10 @@ type phaseCount struct {
 }
 
 // SweepSite renders the sweep page and its files, keyed by slash-separated path:
-// index.html, figures/*.svg, data/sweep.gz.js and the shared assets (assets/style.css,
-// assets/app.js for the run reports, assets/sweep.js). templates holds sweep.html, sweep.js,
-// style.css and app.js. The output depends only on d.
-func SweepSite(d SweepData, templates fs.FS) (map[string][]byte, error) {
+// index.html, figures/*.svg (and *.pdf, *.gif as o asks), data/sweep.gz.js and the shared
+// assets (assets/style.css, assets/app.js for the run reports, assets/sweep.js). templates
+// holds sweep.html, sweep.js, style.css and app.js. The output depends only on d and o.
+func SweepSite(d SweepData, templates fs.FS, o SweepOptions) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	for _, name := range []string{"style.css", "app.js", "sweep.js"} {
 		b, err := fs.ReadFile(templates, name)
@@ -111,9 +121,20 @@ func SweepSite(d SweepData, templates fs.FS) (map[string][]byte, error) {
 		}
 		files["assets/"+name] = b
 	}
-	figs, err := sweepFigures(d)
+	figs, err := sweepFigures(d, o.PDF)
 	if err != nil {
 		return nil, fmt.Errorf("sweep figures: %w", err)
+	}
+	var gifs []string
+	if o.GIF {
+		anims, infos, err := sweepAnimations(d, figs)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(files, anims)
+		for _, in := range infos {
+			gifs = append(gifs, in.Name)
+		}
 	}
 	epochs := unionEpochs(d.Runs)
 	payload, err := encodeSweepPayload(d, epochs, figs)
@@ -125,14 +146,21 @@ func SweepSite(d SweepData, templates fs.FS) (map[string][]byte, error) {
 		return nil, err
 	}
 	files[SweepPayloadScript] = bytes.Replace(gz, []byte("window.MAXGROK_PAYLOAD="), []byte("window.MAXGROK_SWEEP="), 1)
-	v := sweepView{SweepData: d, Epochs: epochs, Payload: SweepPayloadScript}
+	v := sweepView{SweepData: d, Epochs: epochs, Payload: SweepPayloadScript, GIFs: gifs}
 	v.LastIndex = max(0, len(epochs)-1)
 	if len(epochs) > 0 {
 		v.FinalEpoch = epochs[len(epochs)-1]
 	}
 	for _, f := range figs {
 		files["figures/"+f.name+".svg"] = f.svg
-		v.Figures = append(v.Figures, sweepFigureView{Name: f.name, Title: f.title, Caption: f.caption, Inline: template.HTML(f.inline)})
+		if o.PDF {
+			files["figures/"+f.name+".pdf"] = f.pdf
+		}
+		fv := sweepFigureView{Name: f.name, Title: f.title, Caption: f.caption, Inline: template.HTML(f.inline), HasPDF: o.PDF, HasGIF: slices.Contains(gifs, f.name)}
+		if fv.HasGIF && f.grid != nil {
+			fv.Caption += " The GIF colours each run by its phase so far at each epoch: confusion until it fits, memorization until it groks, then its phase."
+		}
+		v.Figures = append(v.Figures, fv)
 	}
 	counts := map[string]int{}
 	for _, r := range d.Runs {

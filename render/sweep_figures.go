@@ -11,7 +11,9 @@ package render
 //	ecdf         a seed axis: the share of runs grokked by each epoch, with the share never
 //	curves       every run's test accuracy, one <g class="curve r-K"> per run K
 //
-// The slider draws a line.marker on the figures over epochs (ecdf, curves).
+// The slider draws a line.marker on the figures over epochs (ecdf, curves). With -pdf each
+// figure is drawn again on a pdfcanvas (the page's links are added to its SVG copy only); with
+// -gif the phase diagram is drawn at each epoch (phaseGrid.viewAt, sweep_animations.go).
 
 import (
 	"fmt"
@@ -36,8 +38,11 @@ import (
 // sweepFig is one figure of the sweep page.
 type sweepFig struct {
 	name, title, caption string
-	svg                  []byte // figures/NAME.svg
-	inline               []byte // the SVG in the page (the phase diagram's cells link to runs)
+	svg                  []byte                                    // figures/NAME.svg
+	pdf                  []byte                                    // figures/NAME.pdf (with -pdf): drawn as svg, without the page's links
+	inline               []byte                                    // the SVG in the page (the phase diagram's cells link to runs)
+	draw                 func(c draw.Canvas) (vg.Rectangle, error) // draws the figure (for the GIF)
+	grid                 *phaseGrid                                // phases: to draw it at other epochs
 	frame                Frame
 	overEpochs           bool    // x is the epoch: the slider marks it
 	cells                [][]int // phases: the runs of each cell
@@ -79,7 +84,9 @@ func lastEpoch(d SweepData) float64 {
 	return e
 }
 
-func sweepFigures(d SweepData) ([]sweepFig, error) {
+// sweepFigures draws the sweep's figures (those its axes call for, in the page's order); with
+// withPDF each also as PDF.
+func sweepFigures(d SweepData, withPDF bool) ([]sweepFig, error) {
 	l := layoutOf(d)
 	var figs []sweepFig
 	add := func(f sweepFig, err error) error {
@@ -94,21 +101,21 @@ func sweepFigures(d SweepData) ([]sweepFig, error) {
 		return nil
 	}
 	if len(l.others) == 2 {
-		if err := add(phaseDiagram(d, l)); err != nil {
+		if err := add(phaseDiagram(d, l, withPDF)); err != nil {
 			return nil, err
 		}
 	}
 	if len(l.others) == 1 {
-		if err := add(grokVsValue(d, l)); err != nil {
+		if err := add(grokVsValue(d, l, withPDF)); err != nil {
 			return nil, err
 		}
 	}
 	if l.seed >= 0 {
-		if err := add(grokECDF(d, l)); err != nil {
+		if err := add(grokECDF(d, l, withPDF)); err != nil {
 			return nil, err
 		}
 	}
-	if err := add(accuracyCurves(d)); err != nil {
+	if err := add(accuracyCurves(d, withPDF)); err != nil {
 		return nil, err
 	}
 	return figs, nil
@@ -128,11 +135,13 @@ func (t labelTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-// renderFig draws with draw on a w×h SVG and returns the SVG and its frame.
-func renderFig(w, h float64, title string, frame Frame, drawf func(c draw.Canvas) (vg.Rectangle, error)) ([]byte, Frame, error) {
-	s := &figSpec{title: title, w: w, h: h, frame: frame, draw: drawf}
-	f, err := s.render(false)
-	return f.SVG, f.Frame, err
+// renderFig draws f with drawf on a w×h SVG (and, withPDF, a PDF of w×h points), setting its
+// svg, pdf, frame and draw.
+func renderFig(f *sweepFig, w, h float64, frame Frame, withPDF bool, drawf func(c draw.Canvas) (vg.Rectangle, error)) error {
+	s := &figSpec{name: f.name, title: f.title, w: w, h: h, frame: frame, draw: drawf}
+	fig, err := s.render(withPDF)
+	f.svg, f.pdf, f.frame, f.draw = fig.SVG, fig.PDF, fig.Frame, drawf
+	return err
 }
 
 func phaseColor(p string, alpha float64) color.NRGBA {
@@ -164,38 +173,188 @@ func medianGrok(d SweepData, runs []int) int {
 
 var cellOpen = regexp.MustCompile(`<g class="cell cell-(\d+)">\n`)
 
-func phaseDiagram(d SweepData, l sweepLayout) (sweepFig, error) {
-	ay, ax := d.Axes[l.others[0]], d.Axes[l.others[1]]
-	ny, nx := len(ay.Values), len(ax.Values)
-	f := sweepFig{name: "phases", cells: make([][]int, nx*ny)}
+// phaseGrid is the phase diagram before drawing: its axes, its cells (the runs of each) and
+// its geometry. draw draws it showing a cellView: the static figure shows the final phases
+// (finalView), the GIF's frames the phases so far at each epoch (viewAt).
+type phaseGrid struct {
+	d        *SweepData
+	ay, ax   SweepAxis // rows (y) and columns (x)
+	nx, ny   int
+	cells    [][]int // the runs of cell i*nx+j (row i, column j)
+	title    string
+	w, h     float64
+	frame    Frame
+	epochs   []int // the slider's epochs
+	lastSeen int   // the sweep's last checkpoint epoch
+}
+
+// cellView is what the phase diagram shows: each run's phase (its stripe's colour), each
+// cell's label ("grok N", "never", "not yet") and its test accuracy line, and the phases the
+// legend lists.
+type cellView struct {
+	phase  []string // by run
+	label  []string // by cell
+	acc    []string // by cell, e.g. "test 97%"
+	legend []string
+}
+
+func newPhaseGrid(d *SweepData, l sweepLayout) *phaseGrid {
+	g := &phaseGrid{d: d, ay: d.Axes[l.others[0]], ax: d.Axes[l.others[1]]}
+	g.ny, g.nx = len(g.ay.Values), len(g.ax.Values)
+	g.cells = make([][]int, g.nx*g.ny)
 	for r := range d.Runs {
 		i, j := l.index[r][l.others[0]], l.index[r][l.others[1]]
-		f.cells[i*nx+j] = append(f.cells[i*nx+j], r)
+		g.cells[i*g.nx+j] = append(g.cells[i*g.nx+j], r)
 	}
-	seeds := ""
-	if l.seed >= 0 {
-		seeds = fmt.Sprintf(" over the %d values of %s (each cell's colours are the share of its runs in each phase)", len(d.Axes[l.seed].Values), d.Axes[l.seed].Key)
+	g.title = fmt.Sprintf("Phase diagram: %s against %s", g.ay.Key, g.ax.Key)
+	g.w = figWidth
+	g.h = math.Min(640, math.Max(280, 110+56*float64(g.ny)))
+	g.frame = Frame{XMin: -0.5, XMax: float64(g.nx) - 0.5, YMin: -0.5, YMax: float64(g.ny) - 0.5}
+	g.epochs = unionEpochs(d.Runs)
+	if n := len(g.epochs); n > 0 {
+		g.lastSeen = g.epochs[n-1]
 	}
-	f.title = fmt.Sprintf("Phase diagram: %s against %s", ay.Key, ax.Key)
-	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report (the median run's)."
-	w := figWidth
-	h := math.Min(640, math.Max(280, 110+56*float64(ny)))
-	frame := Frame{XMin: -0.5, XMax: float64(nx) - 0.5, YMin: -0.5, YMax: float64(ny) - 0.5}
-	svg, fr, err := renderFig(w, h, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
-		p := newPlot(ax.Key, ay.Key)
-		p.X.Tick.Marker = labelTicks(mapStrings(ax.Values, shortValue))
-		p.Y.Tick.Marker = labelTicks(mapStrings(ay.Values, shortValue))
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
-		area := draw.Crop(c, 4, -14, 4, -12)
-		p.Draw(area)
-		dc := p.DataCanvas(area)
+	return g
+}
+
+// legendOf lists the phases of sweepPhases that phases holds.
+func legendOf(phases ...[]string) []string {
+	present := map[string]bool{}
+	for _, ps := range phases {
+		for _, p := range ps {
+			present[p] = true
+		}
+	}
+	var out []string
+	for _, p := range sweepPhases {
+		if present[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// finalView is the static figure's view: each run's phase, the median grokked epoch and the
+// mean final test accuracy of each cell.
+func (g *phaseGrid) finalView() cellView {
+	v := cellView{phase: make([]string, len(g.d.Runs)), label: make([]string, len(g.cells)), acc: make([]string, len(g.cells))}
+	for r, run := range g.d.Runs {
+		v.phase[r] = run.Phase
+	}
+	for k, runs := range g.cells {
+		if len(runs) == 0 {
+			continue
+		}
+		v.label[k] = "never"
+		if m := medianGrok(*g.d, runs); m >= 0 {
+			v.label[k] = "grok " + strconv.Itoa(m)
+		}
+		mean, n := 0.0, 0
+		for _, r := range runs {
+			if a := g.d.Runs[r].FinalTestAcc; !math.IsNaN(a) {
+				mean += a
+				n++
+			}
+		}
+		v.acc[k] = "test –"
+		if n > 0 {
+			v.acc[k] = "test " + pct(mean/float64(n))
+		}
+	}
+	v.legend = legendOf(v.phase)
+	return v
+}
+
+// phaseSoFar is run's phase as far as its metrics up to epoch e tell: confusion until it fits,
+// memorization until it groks, then its phase (diverged and failed runs, which have no
+// metrics, keep theirs).
+func phaseSoFar(run *SweepRun, e int) string {
+	switch {
+	case run.Phase == "diverged" || run.Phase == "failed":
+		return run.Phase
+	case run.Memorised < 0 || run.Memorised > e:
+		return "confusion"
+	case run.Grokked < 0 || run.Grokked > e:
+		return "memorization"
+	}
+	return run.Phase
+}
+
+// viewAt is the view at slider epoch e: each run's phase so far, the median of the grokked
+// epochs reached by e ("not yet" if the median run has not grokked by then, "never" at the
+// last epoch), and each cell's test accuracy at e as the page's slider writes it (the mean of
+// its runs' quantised accuracies).
+func (g *phaseGrid) viewAt(e int) cellView {
+	v := cellView{phase: make([]string, len(g.d.Runs)), label: make([]string, len(g.cells)), acc: make([]string, len(g.cells))}
+	for r := range g.d.Runs {
+		v.phase[r] = phaseSoFar(&g.d.Runs[r], e)
+	}
+	for k, runs := range g.cells {
+		if len(runs) == 0 {
+			continue
+		}
+		grok := make([]int, len(runs))
+		sum, n := 0.0, 0
+		for i, r := range runs {
+			run := &g.d.Runs[r]
+			grok[i] = run.Grokked
+			if grok[i] > e {
+				grok[i] = -1
+			}
+			if a := accAt(run, e); !math.IsNaN(a) {
+				sum += math.Round(math.Max(0, math.Min(1, a))*sweepLevels) / sweepLevels
+				n++
+			}
+		}
+		sort.Slice(grok, func(a, b int) bool { return grokKey(grok[a]) < grokKey(grok[b]) })
+		switch m := grok[(len(grok)-1)/2]; {
+		case m >= 0:
+			v.label[k] = "grok " + strconv.Itoa(m)
+		case e >= g.lastSeen:
+			v.label[k] = "never"
+		default:
+			v.label[k] = "not yet"
+		}
+		v.acc[k] = "test –"
+		if n > 0 {
+			v.acc[k] = "test " + pct(sum/float64(n))
+		}
+	}
+	return v
+}
+
+// swatch is a legend entry's thumbnail: a box of a phase's colour at the cells' opacity.
+type swatch struct{ col color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	h := c.Max.Y - c.Min.Y
+	y0 := c.Min.Y + h*0.1
+	c.SetColor(s.col)
+	c.Fill(rectPath(c.Min.X, y0, c.Max.X, y0+h*0.8))
+}
+
+// draw returns the function drawing the diagram as v shows it; in SVG each cell is a
+// <g class="cell cell-K"> and its accuracy line a <text class="acc">.
+func (g *phaseGrid) draw(v cellView) func(c draw.Canvas) (vg.Rectangle, error) {
+	return func(c draw.Canvas) (vg.Rectangle, error) {
+		p := newPlot(g.ax.Key, g.ay.Key)
+		p.X.Tick.Marker = labelTicks(mapStrings(g.ax.Values, shortValue))
+		p.Y.Tick.Marker = labelTicks(mapStrings(g.ay.Values, shortValue))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = g.frame.XMin, g.frame.XMax, g.frame.YMin, g.frame.YMax
+		legend := newLegend()
+		legend.ThumbnailWidth = 14
+		for _, ph := range v.legend {
+			legend.Add(ph, swatch{phaseColor(ph, 0.5)})
+		}
+		rect := drawBesideLegend(c, p, legend)
+		dc := draw.Canvas{Canvas: c.Canvas, Rectangle: rect}
 		trX, trY := p.Transforms(&dc)
 		sc := svgcanvas.Of(c.Canvas)
-		for k, runs := range f.cells {
+		for k, runs := range g.cells {
 			if len(runs) == 0 {
 				continue
 			}
-			i, j := k/nx, k%nx
+			i, j := k/g.nx, k%g.nx
 			x0, x1 := trX(float64(j)-0.5)+1, trX(float64(j)+0.5)-1
 			y0, y1 := trY(float64(i)-0.5)+1, trY(float64(i)+0.5)-1
 			if sc != nil {
@@ -205,7 +364,7 @@ func phaseDiagram(d SweepData, l sweepLayout) (sweepFig, error) {
 			for _, ph := range sweepPhases {
 				n := 0
 				for _, r := range runs {
-					if d.Runs[r].Phase == ph {
+					if v.phase[r] == ph {
 						n++
 					}
 				}
@@ -220,38 +379,33 @@ func phaseDiagram(d SweepData, l sweepLayout) (sweepFig, error) {
 			cw, ch := float64(x1-x0), float64(y1-y0)
 			size := math.Min(14, math.Min(ch/3.2, cw/7.5))
 			if size >= 5 {
-				label := "never"
-				if g := medianGrok(d, runs); g >= 0 {
-					label = "grok " + strconv.Itoa(g)
-				}
-				mean, n := 0.0, 0
-				for _, r := range runs {
-					if a := d.Runs[r].FinalTestAcc; !math.IsNaN(a) {
-						mean += a
-						n++
-					}
-				}
-				acc := "–"
-				if n > 0 {
-					acc = pct(mean / float64(n))
-				}
 				cx, cy := (x0+x1)/2, (y0+y1)/2
 				sty := text.Style{Color: svgcanvas.Foreground, Font: font.From(sansFont, vg.Length(size)), Handler: textHandler, XAlign: draw.XCenter, YAlign: draw.YCenter}
-				c.FillText(sty, vg.Point{X: cx, Y: cy + vg.Length(size*0.65)}, label)
+				c.FillText(sty, vg.Point{X: cx, Y: cy + vg.Length(size*0.65)}, v.label[k])
 				sty.Handler = classedText("acc")
 				sty.Font.Size = vg.Length(size * 0.9)
-				c.FillText(sty, vg.Point{X: cx, Y: cy - vg.Length(size*0.7)}, "test "+acc)
+				c.FillText(sty, vg.Point{X: cx, Y: cy - vg.Length(size*0.7)}, v.acc[k])
 			}
 			if sc != nil {
 				sc.CloseGroup()
 			}
 		}
-		return dc.Rectangle, nil
-	})
-	if err != nil {
+		return rect, nil
+	}
+}
+
+func phaseDiagram(d SweepData, l sweepLayout, withPDF bool) (sweepFig, error) {
+	g := newPhaseGrid(&d, l)
+	f := sweepFig{name: "phases", cells: g.cells, title: g.title, grid: g}
+	seeds := ""
+	if l.seed >= 0 {
+		seeds = fmt.Sprintf(" over the %d values of %s (each cell's colours are the share of its runs in each phase)", len(d.Axes[l.seed].Values), d.Axes[l.seed].Key)
+	}
+	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report (the median run's)."
+	if err := renderFig(&f, g.w, g.h, g.frame, withPDF, g.draw(g.finalView())); err != nil {
 		return f, err
 	}
-	f.svg, f.frame = svg, fr
+	svg := f.svg
 	// The page's copy: each cell in a link to its median run.
 	inline := cellOpen.ReplaceAllFunc(svg, func(m []byte) []byte {
 		k, _ := strconv.Atoi(string(cellOpen.FindSubmatch(m)[1]))
@@ -324,7 +478,7 @@ func numericValues(vals []string) ([]float64, bool) {
 	return out, true
 }
 
-func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
+func grokVsValue(d SweepData, l sweepLayout, withPDF bool) (sweepFig, error) {
 	a := d.Axes[l.others[0]]
 	f := sweepFig{name: "grok_vs", title: fmt.Sprintf("Grokked epoch against %s", a.Key)}
 	f.caption = fmt.Sprintf("The first checkpoint with test accuracy ≥ 99%% of each run (a point each) against its %s; the line joins the medians. Runs that never reach it are drawn in the band \"never\", above the epochs.", a.Key)
@@ -378,7 +532,7 @@ func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
 		xlim = [2]float64{-0.5, float64(len(xs)) - 0.5}
 	}
 	frame := Frame{XMin: xlim[0], XMax: xlim[1], YMin: 0, YMax: maxE * 1.16}
-	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+	err := renderFig(&f, figWidth, figHeight, frame, withPDF, func(c draw.Canvas) (vg.Rectangle, error) {
 		p := newPlot(a.Key, "grokked epoch (test acc ≥ 99%)")
 		switch {
 		case !numeric || len(a.Values) <= 12:
@@ -430,7 +584,6 @@ func grokVsValue(d SweepData, l sweepLayout) (sweepFig, error) {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
 		return drawBesideLegend(c, p, legend), nil
 	})
-	f.svg, f.frame = svg, fr
 	return f, err
 }
 
@@ -478,7 +631,7 @@ func (t neverTicks) Ticks(lo, hi float64) []plot.Tick {
 	return append(out, plot.Tick{Value: t.never, Label: "never"})
 }
 
-func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
+func grokECDF(d SweepData, l sweepLayout, withPDF bool) (sweepFig, error) {
 	s := d.Axes[l.seed]
 	f := sweepFig{name: "ecdf", title: fmt.Sprintf("Share of runs grokked by each epoch, over %d values of %s", len(s.Values), s.Key), overEpochs: true}
 	f.caption = "For each epoch, the share of runs whose test accuracy has reached 99% (the empirical distribution function of the grokked epoch); the legend gives the share that never does."
@@ -504,7 +657,7 @@ func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
 	}
 	maxE := lastEpoch(d)
 	frame := Frame{XMin: 0, XMax: maxE, YMin: 0, YMax: 1}
-	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+	err := renderFig(&f, figWidth, figHeight, frame, withPDF, func(c draw.Canvas) (vg.Rectangle, error) {
 		p := newPlot("epoch", "share of runs with test acc ≥ 99%")
 		grid := plotter.NewGrid()
 		grid.Vertical.Color, grid.Horizontal.Color = svgcanvas.Grid, svgcanvas.Grid
@@ -536,16 +689,15 @@ func grokECDF(d SweepData, l sweepLayout) (sweepFig, error) {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
 		return drawBesideLegend(c, p, legend), nil
 	})
-	f.svg, f.frame = svg, fr
 	return f, err
 }
 
-func accuracyCurves(d SweepData) (sweepFig, error) {
+func accuracyCurves(d SweepData, withPDF bool) (sweepFig, error) {
 	f := sweepFig{name: "curves", title: fmt.Sprintf("Test accuracy of every run (%d), coloured by phase", len(d.Runs)), overEpochs: true}
 	f.caption = "Hover a curve to highlight it and name its run; the dashed line is the selected epoch."
 	maxE := lastEpoch(d)
 	frame := Frame{XMin: 0, XMax: maxE, YMin: 0, YMax: 1}
-	svg, fr, err := renderFig(figWidth, figHeight, f.title, frame, func(c draw.Canvas) (vg.Rectangle, error) {
+	err := renderFig(&f, figWidth, figHeight, frame, withPDF, func(c draw.Canvas) (vg.Rectangle, error) {
 		p := newPlot("epoch", "test accuracy")
 		grid := plotter.NewGrid()
 		grid.Vertical.Color, grid.Horizontal.Color = svgcanvas.Grid, svgcanvas.Grid
@@ -560,7 +712,7 @@ func accuracyCurves(d SweepData) (sweepFig, error) {
 			for i, e := range r.Epochs {
 				xy[i] = plotter.XY{X: float64(e), Y: r.TestAcc[i]}
 			}
-			ln, err := plotter.NewLine(reduce(xy))
+			ln, err := plotter.NewLine(dropFlat(reduce(xy)))
 			if err != nil {
 				return vg.Rectangle{}, fmt.Errorf("run %s: %w", r.Name, err)
 			}
@@ -582,6 +734,21 @@ func accuracyCurves(d SweepData) (sweepFig, error) {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = frame.XMin, frame.XMax, frame.YMin, frame.YMax
 		return drawBesideLegend(c, p, legend), nil
 	})
-	f.svg, f.frame = svg, fr
 	return f, err
+}
+
+// dropFlat drops the points of a polyline whose neighbours have the same y (a test accuracy
+// stays put for long stretches, at 1 after grokking): the line drawn is the same, the SVG and
+// PDF of a large sweep much smaller.
+func dropFlat(xy plotter.XYs) plotter.XYs {
+	if len(xy) < 3 {
+		return xy
+	}
+	out := plotter.XYs{xy[0]}
+	for i := 1; i < len(xy)-1; i++ {
+		if xy[i-1].Y != xy[i].Y || xy[i+1].Y != xy[i].Y {
+			out = append(out, xy[i])
+		}
+	}
+	return append(out, xy[len(xy)-1])
 }

@@ -96,7 +96,7 @@ func TestSweepJSSize(t *testing.T) {
 // to each run's accuracy.
 func TestSweepPayloadSize(t *testing.T) {
 	d := fakeSweep(10, 10, 10, 301)
-	files, err := SweepSite(d, os.DirFS(templatesDir))
+	files, err := SweepSite(d, os.DirFS(templatesDir), SweepOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestSweepFigures(t *testing.T) {
 		{"seeds", seeds, []string{"ecdf", "curves"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			figs, err := sweepFigures(tc.d)
+			figs, err := sweepFigures(tc.d, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestSweepFigures(t *testing.T) {
 // with selftest, index.html loads testdata/sweep_selftest.js first.
 func writeSweepSite(t *testing.T, dir string, d SweepData, selftest bool) {
 	t.Helper()
-	files, err := SweepSite(d, os.DirFS(templatesDir))
+	files, err := SweepSite(d, os.DirFS(templatesDir), SweepOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
