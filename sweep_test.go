@@ -91,19 +91,24 @@ func TestSweep(t *testing.T) {
 	names := []string{"weight_decay=0.3,model_seed=1", "weight_decay=0.3,model_seed=2", "weight_decay=1,model_seed=1", "weight_decay=1,model_seed=2"}
 	for _, n := range names {
 		page := string(site["runs/"+n+"/index.html"])
-		for _, want := range []string{`href="../../assets/style.css"`, `src="../../assets/app.js"`, `<a href="../../index.html">`} {
+		for _, want := range []string{`href="../../assets/style.css"`, `src="../../assets/slider.js"`, `src="../../assets/app.js"`, `<a href="../../index.html">`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("runs/%s/index.html lacks %s", n, want)
 			}
 		}
-		if _, ok := site["runs/"+n+"/assets/app.js"]; ok {
-			t.Errorf("runs/%s has its own assets", n)
+		if strings.Index(page, `src="../../assets/slider.js"`) > strings.Index(page, `src="../../assets/app.js"`) {
+			t.Errorf("runs/%s/index.html loads app.js before slider.js", n)
+		}
+		for name := range site {
+			if strings.HasPrefix(name, "runs/"+n+"/assets/") {
+				t.Errorf("runs/%s has its own assets (%s)", n, name)
+			}
 		}
 		if _, ok := site["runs/"+n+"/data/analyses.safetensors"]; ok || strings.Contains(page, `href="data/analyses.safetensors"`) {
 			t.Errorf("runs/%s has (or links) analyses.safetensors without -export", n)
 		}
 	}
-	for _, f := range []string{"index.html", "assets/app.js", "assets/sweep.js", "assets/style.css", "data/sweep.csv", "data/sweep.safetensors", "data/sweep.gz.js", "figures/curves.svg", "figures/grok_vs.svg", "figures/ecdf.svg",
+	for _, f := range []string{"index.html", "assets/app.js", "assets/slider.js", "assets/sweep.js", "assets/style.css", "data/sweep.csv", "data/sweep.safetensors", "data/sweep.gz.js", "figures/curves.svg", "figures/grok_vs.svg", "figures/ecdf.svg",
 		"figures/curves.pdf", "figures/grok_vs.pdf", "figures/ecdf.pdf", "figures/curves.gif"} {
 		if _, ok := site[f]; !ok {
 			t.Errorf("the site lacks %s", f)

@@ -72,7 +72,7 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 			files["figures/"+f.Name+"-phases.svg"] = f.Multiples.SVG
 		}
 	}
-	for src, dst := range map[string]string{"style.css": d.Assets.CSS, "app.js": d.Assets.JS} {
+	for src, dst := range map[string]string{"style.css": d.Assets.CSS, "slider.js": d.Assets.Slider, "app.js": d.Assets.JS} {
 		b, err := os.ReadFile(filepath.Join(templatesDir, src))
 		if err != nil {
 			t.Fatal(err)

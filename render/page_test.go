@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func pageData(r *compute.Run, figs []Figure) PageData {
 			{ID: "margin", Title: "The margin", HTML: template.HTML("<p>Every input.</p>\n<!--figure:margin-->\n<p>And the accuracy <code>&lt;</code>.</p><!-- figure:accuracy -->")},
 		},
 		Figures: figs, Phases: phases, FinalEpoch: r.Epochs[last],
-		Assets: Assets{CSS: "assets/style.css", JS: "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"},
+		Assets: Assets{CSS: "assets/style.css", Slider: "assets/slider.js", JS: "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"},
 	}
 }
 
@@ -163,11 +164,8 @@ func TestRenderPage(t *testing.T) {
 			t.Errorf("link %q is not relative", u)
 		}
 	}
-	// one script in the page, app.js; the payload script is inserted by app.js
-	scripts := scriptRE2.FindAllString(page, -1)
-	if len(scripts) != 1 || scripts[0] != `<script src="assets/app.js" defer>` {
-		t.Errorf("scripts: %q, want only app.js", scripts)
-	}
+	// two scripts in the page, slider.js before app.js; the payload script is inserted by app.js
+	checkScripts(t, page, "assets/slider.js", "assets/app.js")
 	for _, s := range []string{`data-payload-gzip="data/payload.gz.js"`, `data-payload-brotli="data/payload.br.js"`, `<link rel="stylesheet" href="assets/style.css">`, "<noscript>", `type="range"`, `<label class="slider" for="slider">`, `data-epoch="500"`} {
 		if !strings.Contains(page, s) {
 			t.Errorf("page lacks %s", s)
@@ -195,20 +193,41 @@ func TestRenderPageErrors(t *testing.T) {
 	}
 }
 
+// checkScripts checks that page loads exactly the scripts srcs, deferred, in that order.
+func checkScripts(t *testing.T, page string, srcs ...string) {
+	t.Helper()
+	var want []string
+	for _, s := range srcs {
+		want = append(want, `<script src="`+s+`" defer>`)
+	}
+	if got := scriptRE2.FindAllString(page, -1); !slices.Equal(got, want) {
+		t.Errorf("scripts: %q, want %q", got, want)
+	}
+}
+
+// readGzipped returns the template file name and its size gzipped (best compression).
+func readGzipped(t *testing.T, name string) ([]byte, int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(templatesDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	t.Logf("%s: %d bytes, %d gzipped", name, len(b), gz.Len())
+	return b, gz.Len()
+}
+
+// TestAppJSSize bounds the report's scripts gzipped: app.js 16 KB, slider.js (shared with the
+// sweep page) 4 KB; none of the assets reaches for the network.
 func TestAppJSSize(t *testing.T) {
-	const limit = 16 << 10 // gzipped
-	for _, name := range []string{"app.js", "style.css", "index.html"} {
-		b, err := os.ReadFile(filepath.Join(templatesDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		t.Logf("%s: %d bytes, %d gzipped", name, len(b), gz.Len())
-		if name == "app.js" && gz.Len() >= limit {
-			t.Errorf("app.js is %d bytes gzipped, over %d", gz.Len(), limit)
+	limits := map[string]int{"app.js": 16 << 10, "slider.js": 4 << 10}
+	for _, name := range []string{"app.js", "slider.js", "style.css", "index.html"} {
+		b, gz := readGzipped(t, name)
+		if limit, ok := limits[name]; ok && gz >= limit {
+			t.Errorf("%s is %d bytes gzipped, over %d", name, gz, limit)
 		}
 		for _, bad := range []string{"http://", "https://", "fetch(", "import(", "XMLHttpRequest"} {
 			if name != "index.html" && strings.Contains(strings.ReplaceAll(string(b), "http://www.w3.org/2000/svg", ""), bad) {

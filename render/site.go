@@ -12,7 +12,7 @@ import (
 // Options say what to build and where.
 type Options struct {
 	Content   fs.FS // Markdown explanations (*.md)
-	Templates fs.FS // index.html, style.css, app.js
+	Templates fs.FS // index.html, style.css, slider.js, app.js
 	PDF       bool  // also write figures/*.pdf
 	// AssetPrefix, when set, is the relative URL of the folder holding a shared assets/ (e.g.
 	// "../../" for a sweep's run report): the page links its style and script there, and Site
@@ -71,10 +71,13 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	assets := Assets{CSS: o.AssetPrefix + "assets/style.css", JS: o.AssetPrefix + "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"}
+	assets := Assets{
+		CSS: o.AssetPrefix + "assets/style.css", Slider: o.AssetPrefix + "assets/slider.js", JS: o.AssetPrefix + "assets/app.js",
+		PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js",
+	}
 	files[assets.PayloadGzip] = gz
 	files[assets.PayloadBrotli] = br
-	for _, a := range []struct{ src, dst string }{{"style.css", assets.CSS}, {"app.js", assets.JS}} {
+	for _, a := range []struct{ src, dst string }{{"style.css", assets.CSS}, {"slider.js", assets.Slider}, {"app.js", assets.JS}} {
 		if o.AssetPrefix != "" {
 			break
 		}

@@ -2,7 +2,7 @@ package render
 
 // The sweep page: a grid of runs compared (README.md, "Sweeps"). Its figures are drawn in
 // sweep_figures.go, its payload in sweep_payload.go; the page is templates/sweep.html and its
-// script templates/sweep.js.
+// script templates/sweep.js (after templates/slider.js, which it shares with the run report).
 
 import (
 	"bytes"
@@ -110,11 +110,12 @@ type phaseCount struct {
 
 // SweepSite renders the sweep page and its files, keyed by slash-separated path:
 // index.html, figures/*.svg (and *.pdf, *.gif as o asks), data/sweep.gz.js and the shared
-// assets (assets/style.css, assets/app.js for the run reports, assets/sweep.js). templates
-// holds sweep.html, sweep.js, style.css and app.js. The output depends only on d and o.
+// assets (assets/style.css, assets/slider.js for every page, assets/app.js for the run
+// reports, assets/sweep.js). templates holds sweep.html, sweep.js, style.css, slider.js and
+// app.js. The output depends only on d and o.
 func SweepSite(d SweepData, templates fs.FS, o SweepOptions) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	for _, name := range []string{"style.css", "app.js", "sweep.js"} {
+	for _, name := range []string{"style.css", "slider.js", "app.js", "sweep.js"} {
 		b, err := fs.ReadFile(templates, name)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)

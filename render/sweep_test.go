@@ -77,18 +77,29 @@ func fakeSweep(na, nb, seeds, T int) SweepData {
 }
 
 func TestSweepJSSize(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(templatesDir, "sweep.js"))
+	_, gz := readGzipped(t, "sweep.js") // slider.js has its limit in TestAppJSSize
+	const limit = 8 << 10
+	if gz >= limit {
+		t.Errorf("sweep.js is %d bytes gzipped, over %d", gz, limit)
+	}
+}
+
+// TestSweepPageScripts: the sweep page loads slider.js, then sweep.js, and the shared assets
+// hold one copy of each script.
+func TestSweepPageScripts(t *testing.T) {
+	files, err := SweepSite(fakeSweep(2, 2, 1, 20), os.DirFS(templatesDir), SweepOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	t.Logf("sweep.js: %d bytes, %d gzipped", len(b), gz.Len())
-	const limit = 8 << 10
-	if gz.Len() >= limit {
-		t.Errorf("sweep.js is %d bytes gzipped, over %d", gz.Len(), limit)
+	checkScripts(t, string(files["index.html"]), "assets/slider.js", "assets/sweep.js")
+	for _, name := range []string{"style.css", "slider.js", "app.js", "sweep.js"} {
+		want, err := os.ReadFile(filepath.Join(templatesDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(files["assets/"+name], want) {
+			t.Errorf("assets/%s is not templates/%s", name, name)
+		}
 	}
 }
 
@@ -240,10 +251,12 @@ type sweepSelftest struct {
 		SortedAsc, SortedDesc            []string
 		AriaSort                         string
 		HoverClass, Tip                  string
+		Playing, Paused                  string // over http only
+		Played                           bool
 	} `json:"checks"`
 }
 
-func checkSweepSelftest(t *testing.T, rep sweepSelftest, d SweepData) {
+func checkSweepSelftest(t *testing.T, rep sweepSelftest, d SweepData, http bool) {
 	t.Helper()
 	c := rep.Checks
 	for _, e := range rep.Errors {
@@ -276,6 +289,9 @@ func checkSweepSelftest(t *testing.T, rep sweepSelftest, d SweepData) {
 	if len(desc) != len(d.Runs) || !sort.SliceIsSorted(desc, func(i, j int) bool { return num(desc[i]) > num(desc[j]) }) {
 		t.Errorf("sorted again: %q", desc)
 	}
+	if http && (c.Playing != "true" || c.Paused != "false" || !c.Played) {
+		t.Errorf("Play: aria-pressed %q then %q, moved the slider: %v", c.Playing, c.Paused, c.Played)
+	}
 	if c.HoverClass != "curve r-0 hi" || !strings.HasPrefix(c.Tip, d.Runs[0].Name+"\n") {
 		t.Errorf("hovering run 0's curve: class %q, tip %q", c.HoverClass, c.Tip)
 	}
@@ -297,7 +313,7 @@ func TestSweepBrowser(t *testing.T) {
 		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &rep); err != nil {
 			t.Fatal(err)
 		}
-		checkSweepSelftest(t, rep, d)
+		checkSweepSelftest(t, rep, d, false)
 	})
 	t.Run("http", func(t *testing.T) {
 		b := httpSelftestRaw(t, dir, "epoch=200")
@@ -305,7 +321,7 @@ func TestSweepBrowser(t *testing.T) {
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatal(err)
 		}
-		checkSweepSelftest(t, rep, d)
+		checkSweepSelftest(t, rep, d, true)
 	})
 }
 

@@ -16,6 +16,10 @@
  * One state object, S. Events only change S and call schedule(); commit() runs once for all the
  * changes of an event or a frame and writes only what changed: the epoch text, the slider, the
  * hash, the figures not yet drawn at the selected checkpoint (and scale), the tooltip.
+ *
+ * What the sweep page's script does alike comes from slider.js, loaded first (window.
+ * MaxgrokSlider: Z85, loading and inflating the payload, #epoch=N and the nearest checkpoint,
+ * the keys, Play).
  */
 (() => {
   'use strict';
@@ -23,19 +27,20 @@
   const $ = (id) => doc.getElementById(id);
   const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status');
   const playBtn = $('play'), speedSel = $('speed'), scaleSel = $('scale');
-  const reducedMotion = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches;
+  const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
+  const SL = window.MaxgrokSlider;
+  if (!SL) { say('The slider could not start (slider.js is missing): the figures show the final epoch.'); return; }
 
   const S = {
     P: null, T: 0, E: null,          // the payload, its number of checkpoints, the checkpoint epochs
     i: 0, shown: -1,                 // the selected checkpoint; the one the page shows
-    playing: false, speed: 1, playT: 0, playAcc: 0,
+    speed: 1,                        // Play's speed (player.playing: whether it plays)
     local: false, localShown: false, // "Scale: this epoch": heatmap colours and the y axes of line figures fit the checkpoint
     hashDue: false, hashAt: -1e9, hashTimer: 0,
     tip: null, tipDirty: false, queued: false, lastCommit: 0, ready: false,
   };
   const F = []; // one controller per animated or series figure
 
-  const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
   const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
   // fmt prints a value to 4 significant digits
   const fmt = (v) => {
@@ -52,40 +57,12 @@
 
   // ---- the payload
 
-  const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
-  function z85(s, size) {
-    const dec = new Uint8Array(128);
-    for (let k = 0; k < 85; k++) dec[Z85.charCodeAt(k)] = k;
-    const n = (s.length / 5) | 0, out = new Uint8Array(n * 4);
-    for (let g = 0, i = 0, j = 0; g < n; g++) {
-      let v = 0;
-      for (let k = 0; k < 5; k++) v = v * 85 + dec[s.charCodeAt(i++)];
-      out[j++] = v >>> 24; out[j++] = (v >>> 16) & 255; out[j++] = (v >>> 8) & 255; out[j++] = v & 255;
-    }
-    return out.subarray(0, size);
-  }
-
   // pickPayload returns the compression and script to load: brotli where the browser decodes
   // it natively, else gzip; null without DecompressionStream.
   function pickPayload() {
     if (typeof DecompressionStream !== 'function') return null;
     try { new DecompressionStream('brotli'); return ['brotli', body.dataset.payloadBrotli]; } catch (e) { /* no brotli */ }
     return ['gzip', body.dataset.payloadGzip];
-  }
-
-  function loadScript(src) {
-    return new Promise((ok, fail) => {
-      const s = doc.createElement('script');
-      s.src = src;
-      s.onload = () => { s.remove(); ok(); };
-      s.onerror = () => fail(new Error('cannot load ' + src));
-      doc.head.appendChild(s);
-    });
-  }
-
-  async function inflate(bytes, enc) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(enc));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
   }
 
   // The decoders of the array encodings (render/payload.go describes them).
@@ -471,14 +448,7 @@
   }
 
   // nearest returns the checkpoint nearest to epoch n, the earlier one on a tie.
-  function nearest(n) {
-    const E = S.E, T = S.T;
-    if (!(n > E[0])) return 0;
-    if (n >= E[T - 1]) return T - 1;
-    let lo = 0, hi = T - 1; // E[lo] <= n < E[hi]
-    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (E[mid] <= n) lo = mid; else hi = mid; }
-    return n - E[lo] <= E[hi] - n ? lo : hi;
-  }
+  const nearest = (n) => SL.nearest(S.E, n);
 
   // ---- state changes
 
@@ -498,11 +468,6 @@
     S.i = i;
     S.tipDirty = true;
     schedule();
-  }
-
-  function fromHash() {
-    const m = /^#epoch=(-?\d+(?:\.\d*)?)$/.exec(location.hash);
-    return m ? nearest(Number(m[1])) : -1;
   }
 
   function writeHash() {
@@ -529,7 +494,7 @@
       for (const b of doc.querySelectorAll('.phase')) b.setAttribute('aria-current', +b.dataset.epoch === e ? 'true' : 'false');
     }
     for (const f of F) if (f.drawn !== i) { f.draw(i); f.drawn = i; }
-    if (S.hashDue && !S.playing) {
+    if (S.hashDue && !player.playing) {
       S.hashDue = false;
       const wait = 250 - (t0 - S.hashAt); // browsers limit replaceState calls
       if (wait <= 0) writeHash(); else if (!S.hashTimer) S.hashTimer = setTimeout(writeHash, wait);
@@ -595,62 +560,15 @@
     });
   }
 
-  // ---- play
+  // ---- play: 20 checkpoints a second at 1× (4 with reduced motion); the hash follows on a stop
 
-  function stop() {
-    if (!S.playing) return;
-    S.playing = false;
-    playBtn.textContent = 'Play';
-    playBtn.setAttribute('aria-pressed', 'false');
-    S.hashDue = true;
-    schedule();
-  }
-
-  function play() {
-    if (S.playing) return stop();
-    if (S.i >= S.T - 1) select(0, true);
-    S.playing = true;
-    S.playAcc = 0;
-    S.playT = performance.now();
-    playBtn.textContent = 'Pause';
-    playBtn.setAttribute('aria-pressed', 'true');
-    requestAnimationFrame(tick);
-  }
-
-  function tick(now) {
-    if (!S.playing) return;
-    // checkpoints per millisecond: 20/s at 1×, 4/s with reduced motion
-    S.playAcc += Math.max(0, now - S.playT) * S.speed * (reducedMotion ? 4 : 20) / 1000;
-    S.playT = now;
-    const n = Math.floor(S.playAcc);
-    if (n > 0) {
-      S.playAcc -= n;
-      select(S.i + n, true);
-      if (S.i >= S.T - 1) return stop();
-    }
-    requestAnimationFrame(tick);
-  }
+  const player = SL.player({
+    button: playBtn, rate: 20, speed: () => S.speed, at: () => S.i, count: () => S.T,
+    select: (i) => select(i, true), onStop: () => { S.hashDue = true; schedule(); },
+  });
+  const stop = player.stop;
 
   // ---- start
-
-  function onKey(ev) {
-    if (!S.ready || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-    const t = ev.target, tag = t.tagName || '';
-    if (t.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && t.type !== 'range')) return;
-    const big = ev.shiftKey ? 10 : 1;
-    switch (ev.key) {
-      case 'ArrowLeft': stop(); select(S.i - big); break;
-      case 'ArrowRight': stop(); select(S.i + big); break;
-      case 'Home': stop(); select(0); break;
-      case 'End': stop(); select(S.T - 1); break;
-      case ' ': case 'Spacebar':
-        if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY') return;
-        play();
-        break;
-      default: return;
-    }
-    ev.preventDefault();
-  }
 
   function init(P) {
     S.P = P;
@@ -663,9 +581,6 @@
       if (f) { F.push(f); hook(f); }
     }
     body.appendChild(tip);
-    slider.max = S.T - 1;
-    slider.addEventListener('input', () => { stop(); select(+slider.value); });
-    playBtn.addEventListener('click', play);
     speedSel.addEventListener('change', () => { S.speed = +speedSel.value || 1; });
     S.speed = +speedSel.value || 1;
     if (scaleSel && F.some((f) => f.relabel)) {
@@ -675,8 +590,6 @@
       scaleSel.closest('label').hidden = false;
     }
     for (const b of doc.querySelectorAll('.phase')) b.addEventListener('click', () => { stop(); select(nearest(+b.dataset.epoch)); });
-    doc.addEventListener('keydown', onKey);
-    addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j, true); } });
     // Printing shows the figures as the page has them without the script: the final epoch on
     // the whole run's scale, the small multiples open; the selection comes back afterwards.
     let printed = null;
@@ -705,10 +618,8 @@
       const mq = matchMedia('print');
       if (mq.addEventListener) mq.addEventListener('change', (ev) => (ev.matches ? beforePrint() : afterPrint()));
     }
-    const j = fromHash();
-    S.i = j >= 0 ? j : S.T - 1;
+    S.i = SL.controls({ el: controls, slider, E: S.E, player, at: () => S.i, select });
     S.ready = true;
-    controls.hidden = false;
     say('');
     commit();
   }
@@ -719,11 +630,11 @@
     if (!pick) { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
     say('Loading the data of every checkpoint…');
     api.payload = pick[1];
-    await loadScript(pick[1]);
+    await SL.loadScript(pick[1]);
     const p = window.MAXGROK_PAYLOAD;
     delete window.MAXGROK_PAYLOAD;
     if (!p || p.enc !== pick[0]) throw new Error('unexpected payload in ' + pick[1]);
-    init(parse(await inflate(z85(p.z85, p.size), p.enc)));
+    init(parse(await SL.inflate(SL.z85(p.z85, p.size), p.enc)));
   }
 
   // for tests and the console: the state, the payload script used, a synchronous commit

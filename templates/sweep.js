@@ -5,42 +5,20 @@
  * sweep_payload.go documents it) holds every run's test accuracy at every slider epoch,
  * quantised; the figures are found by their data-fig and their parts by class: g.cell
  * (data-cell K, with text.acc), g.curve.r-K (run K's curve); this script adds line.marker on
- * the figures over epochs. One state object, S; events change it and call commit().
+ * the figures over epochs. One state object, S; events change it and call commit(). What the
+ * report's script does alike (the payload's Z85 and gzip, #epoch=N, the keys, Play) comes from
+ * slider.js, loaded first (window.MaxgrokSlider).
  */
 (() => {
   'use strict';
   const doc = document, body = doc.body, SVG_NS = 'http://www.w3.org/2000/svg';
   const $ = (id) => doc.getElementById(id);
   const epochEl = $('epoch'), slider = $('slider'), controls = $('controls'), statusEl = $('status'), playBtn = $('play');
-  const S = { H: null, E: null, T: 0, acc: null, i: 0, ready: false, playing: false, timer: 0, hashTimer: 0, hover: -1 };
+  const S = { H: null, E: null, T: 0, acc: null, i: 0, hashTimer: 0, hover: -1 };
   const say = (msg) => { if (statusEl) statusEl.textContent = msg; };
   const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+  const SL = window.MaxgrokSlider;
 
-  const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
-  function z85(s, size) {
-    const dec = new Uint8Array(128);
-    for (let k = 0; k < 85; k++) dec[Z85.charCodeAt(k)] = k;
-    const n = (s.length / 5) | 0, out = new Uint8Array(n * 4);
-    for (let g = 0, i = 0, j = 0; g < n; g++) {
-      let v = 0;
-      for (let k = 0; k < 5; k++) v = v * 85 + dec[s.charCodeAt(i++)];
-      out[j++] = v >>> 24; out[j++] = (v >>> 16) & 255; out[j++] = (v >>> 8) & 255; out[j++] = v & 255;
-    }
-    return out.subarray(0, size);
-  }
-  function loadScript(src) {
-    return new Promise((ok, fail) => {
-      const s = doc.createElement('script');
-      s.src = src;
-      s.onload = () => { s.remove(); ok(); };
-      s.onerror = () => fail(new Error('cannot load ' + src));
-      doc.head.appendChild(s);
-    });
-  }
-  async function inflate(bytes) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  }
   function parse(b) {
     if (String.fromCharCode(...b.subarray(0, 8)) !== 'MXGKSWP1') throw new Error('not a sweep payload');
     const n = b[8] | b[9] << 8 | b[10] << 16 | b[11] << 24;
@@ -55,18 +33,7 @@
   const a = (r, t) => { const q = S.acc[r * S.T + t]; return q === 255 ? NaN : q / S.H.levels; };
   const pct = (x) => (Number.isNaN(x) ? '–' : Math.floor(x * 100 + 1e-9) + '%');
 
-  function nearest(n) {
-    const E = S.E, T = S.T;
-    if (!(n > E[0])) return 0;
-    if (n >= E[T - 1]) return T - 1;
-    let lo = 0, hi = T - 1;
-    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (E[mid] <= n) lo = mid; else hi = mid; }
-    return n - E[lo] <= E[hi] - n ? lo : hi;
-  }
-  function fromHash() {
-    const m = /^#epoch=(-?\d+(?:\.\d*)?)$/.exec(location.hash);
-    return m ? nearest(Number(m[1])) : -1;
-  }
+  const nearest = (n) => SL.nearest(S.E, n);
 
   // the figures' parts
   const figs = {};
@@ -93,31 +60,8 @@
     S.hashTimer = setTimeout(() => { try { history.replaceState(history.state, '', '#epoch=' + e); } catch (err) { /* rate limited */ } }, 120);
   }
   function select(t) { S.i = clamp(t | 0, 0, S.T - 1); commit(); }
-  function stop() { if (!S.playing) return; S.playing = false; clearInterval(S.timer); playBtn.textContent = 'Play'; playBtn.setAttribute('aria-pressed', 'false'); }
-  function play() {
-    if (S.playing) { stop(); return; }
-    if (S.i >= S.T - 1) select(0);
-    S.playing = true; playBtn.textContent = 'Pause'; playBtn.setAttribute('aria-pressed', 'true');
-    const slow = window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches ? 5 : 1;
-    S.timer = setInterval(() => { if (S.i >= S.T - 1) stop(); else select(S.i + 1); }, 60 * slow);
-  }
-  function onKey(ev) {
-    if (!S.ready || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-    const tg = ev.target, tag = tg.tagName || '';
-    if (tg.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && tg.type !== 'range')) return;
-    const big = ev.shiftKey ? 10 : 1;
-    switch (ev.key) {
-      case 'ArrowLeft': stop(); select(S.i - big); break;
-      case 'ArrowRight': stop(); select(S.i + big); break;
-      case 'Home': stop(); select(0); break;
-      case 'End': stop(); select(S.T - 1); break;
-      case ' ': case 'Spacebar':
-        if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY') return;
-        play(); break;
-      default: return;
-    }
-    ev.preventDefault();
-  }
+  // Play: a step every 60 ms (300 ms with reduced motion)
+  const player = SL && SL.player({ button: playBtn, rate: 1000 / 60, at: () => S.i, count: () => S.T, select });
 
   // ---- hover: the curve nearest the pointer, and its run
   let tip = null;
@@ -199,7 +143,6 @@
   function init(P) {
     S.H = P.H; S.acc = P.acc; S.E = P.H.epochs; S.T = S.E.length;
     if (!S.T) { say('No run has checkpoints.'); return; }
-    slider.max = S.T - 1;
     const ph = figs.phases;
     if (ph && S.H.cells) {
       for (const g of ph.svg.querySelectorAll('g.cell')) {
@@ -222,14 +165,7 @@
       figs.curves.svg.addEventListener('mousemove', onCurvesMove);
       figs.curves.svg.addEventListener('mouseleave', () => { highlight(-1); hideTip(); });
     }
-    slider.addEventListener('input', () => { stop(); select(Number(slider.value)); });
-    playBtn.addEventListener('click', play);
-    doc.addEventListener('keydown', onKey);
-    addEventListener('hashchange', () => { const j = fromHash(); if (j >= 0) { stop(); select(j); } });
-    const j = fromHash();
-    S.i = j >= 0 ? j : S.T - 1;
-    S.ready = true;
-    controls.hidden = false;
+    S.i = SL.controls({ el: controls, slider, E: S.E, player, at: () => S.i, select });
     say('');
     commit();
   }
@@ -237,13 +173,14 @@
   async function main() {
     initTable();
     if (!epochEl || !slider || !controls) return;
+    if (!SL) throw new Error('slider.js is missing');
     if (typeof DecompressionStream !== 'function') { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
     say('Loading every run’s test accuracy…');
-    await loadScript(body.dataset.payload);
+    await SL.loadScript(body.dataset.payload);
     const p = window.MAXGROK_SWEEP;
     delete window.MAXGROK_SWEEP;
     if (!p || p.enc !== 'gzip') throw new Error('unexpected payload in ' + body.dataset.payload);
-    init(parse(await inflate(z85(p.z85, p.size))));
+    init(parse(await SL.inflate(SL.z85(p.z85, p.size), 'gzip')));
   }
 
   // for tests and the console

@@ -53,6 +53,17 @@
     await sleep(200);
     c.afterHash = $('#epoch').textContent;
     c.afterHashWant = String(S.E[3]);
+    // Play (frames come in real time only, over http), then pause
+    if (location.protocol === 'http:') {
+      M.select(0);
+      $('#play').click();
+      await sleep(400);
+      c.playing = $('#play').getAttribute('aria-pressed');
+      $('#play').click();
+      c.paused = $('#play').getAttribute('aria-pressed');
+      c.played = $('#epoch').textContent !== String(S.E[0]);
+      M.select(3);
+    }
     const a = $('#fig-phases svg a[href]');
     c.cellHref = a ? a.getAttribute('href') : '';
     c.cellRunLinks = $$('#runs-table a').map((x) => x.getAttribute('href')).includes(c.cellHref);
