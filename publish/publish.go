@@ -299,7 +299,8 @@ func recoverSwitch(dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), stagePrefix) {
+		// Stages, and the temporary file of a journal whose writing was interrupted.
+		if strings.HasPrefix(e.Name(), stagePrefix) || strings.HasPrefix(e.Name(), "."+journalFile+".tmp") {
 			os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}

@@ -123,6 +123,20 @@ func TestLegacyStages(t *testing.T) {
 	}
 }
 
+// TestJournalLeftover checks that the temporary file of a journal whose writing was killed is
+// removed by the next Prepare, and that the site is untouched.
+func TestJournalLeftover(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := Install(dir, siteA); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "."+journalFile+".tmp12345"), []byte(".maxgrok-stage-1\nindex"), 0o644)
+	if err := Prepare(dir, owned); err != nil {
+		t.Fatal(err)
+	}
+	same(t, "after a killed journal write", tree(t, dir), want(siteA, nil))
+}
+
 // TestPrepareRefuses checks the folders a site cannot go into.
 func TestPrepareRefuses(t *testing.T) {
 	dir := t.TempDir()
