@@ -41,9 +41,9 @@ type Analyzer struct {
 	mask  []bool // [V²] training pairs, index a*V+b
 
 	tables *Tables
-	logits []float64 // [V]
-	exps   []float64 // [V] logSoftmaxAt's scratch
-	attn   []float64 // [n+1]
+	logits []float64 // [inputGroup, V] a group of inputs' logits
+	exps   []float64 // [inputGroup, V] expShiftedSums's scratch
+	attn   []float64 // [inputGroup, n+1]
 	toks   []int     // [n]
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
 	pbar   []float64 // [d]
@@ -65,8 +65,8 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	}
 	return &Analyzer{
 		dims: m, log1p: c.UseLog1p, mask: mask,
-		tables: NewTables(m), logits: make([]float64, m.V), exps: make([]float64, m.V),
-		attn: make([]float64, m.N+1), toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
+		tables: NewTables(m), logits: make([]float64, inputGroup*m.V), exps: make([]float64, inputGroup*m.V),
+		attn: make([]float64, inputGroup*(m.N+1)), toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
 		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
 }
@@ -151,40 +151,53 @@ func (az *Analyzer) circuits(a *Analysis, p *Params) {
 // perInput runs pass 2 of the forward pass (the tables are set) on every input (a, b, EOS) in
 // a*V+b order and sets the margin map, the brute-force accuracy and the training and test
 // metrics. The losses are summed in that order with the functions compute.Evaluator.Eval uses,
-// so they equal bit for bit what it returns for the training and test sets.
+// so they equal bit for bit what it returns for the training and test sets. Like Eval, it
+// runs the inputs in groups of inputGroup: the logits of each, then the exponentials of all of them
+// (expShiftedSums), then the losses in input order.
 func (az *Analyzer) perInput(an *Analysis) {
-	V := az.dims.V
+	V, n1 := az.dims.V, az.dims.N+1
 	t := az.tables
-	logits, attn, toks := az.logits, az.attn, az.toks
+	toks := az.toks
 	var trainLoss, testLoss float64
 	var correct, trainCorrect, testCorrect, nTrain int
-	for a := range V {
-		for b := range V {
-			i := a*V + b
+	var im [inputGroup]int
+	var shift, sums [inputGroup]float64
+	for lo := 0; lo < V*V; lo += inputGroup {
+		r := min(inputGroup, V*V-lo)
+		for j := range r {
+			i := lo + j
+			a, b := i/V, i%V
 			y := max(a, b)
+			logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
 			toks[0], toks[1] = a, b
 			AttnForward(attn, t, toks)
 			LogitsForward(logits, t, attn, toks)
 
 			// One pass for the two largest logits: im = argmax (the first on ties, as Argmax),
 			// top = logits[im], second = the largest of the others (top again on a tie).
-			im, top, second := 0, logits[0], math.Inf(-1)
-			for j, v := range logits[1:] {
+			m, top, second := 0, logits[0], math.Inf(-1)
+			for k, v := range logits[1:] {
 				if v > top {
-					im, top, second = j+1, v, top
+					m, top, second = k+1, v, top
 				} else if v > second {
 					second = v
 				}
 			}
 			// margin = logits[y] - max_{j != y} logits[j]
-			if im == y {
+			if m == y {
 				an.Margin[i] = top - second
 			} else {
 				an.Margin[i] = logits[y] - top
 			}
-
-			ls := logSoftmaxAt(logits, az.exps, y, im, az.log1p, false, 0)
-			ok := im == y
+			im[j], shift[j] = m, top
+		}
+		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as logSoftmaxAt without grad
+		expShiftedSums(az.exps, az.logits, V, r, &shift, &im, &sums, false)
+		for j := range r {
+			i := lo + j
+			y := max(i/V, i%V)
+			ls := logSoftmaxFromSum(az.logits[j*V:(j+1)*V], nil, y, im[j], sums[j], az.log1p, false, 0)
+			ok := im[j] == y
 			if ok {
 				correct++
 			}

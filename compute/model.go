@@ -188,16 +188,25 @@ func Argmax(x []float64) int {
 // log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). e[len(x)] is scratch, left
 // holding exp(t); with grad it is then set to scale·(softmax(x) - onehot(y)), the gradient of
 // scale·(-log_softmax(x)[y]).
+//
+// It is expShiftedSum then logSoftmaxFromSum; Evaluator.Eval and Analyzer.perInput run the
+// same two steps for inputGroup inputs at once (expShiftedSums).
 func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) float64 {
+	skip := im // s = Σ_{i != im} exp(x_i - mx), left to right
+	if grad {
+		skip = -1 // s = Σ_i exp(x_i - mx), left to right; logSoftmaxFromSum subtracts e[im]
+	}
+	s := expShiftedSum(e[:len(x)], x, x[im], skip)
+	return logSoftmaxFromSum(x, e, y, im, s, log1p, grad, scale)
+}
+
+// logSoftmaxFromSum is logSoftmaxAt's end, given e[len(x)] = exp(x - x[im]) (needed with grad
+// only) and their sum s: without grad the sum but e[im], with grad the sum of all.
+func logSoftmaxFromSum(x, e []float64, y, im int, s float64, log1p, grad bool, scale float64) float64 {
 	mx := x[im]
-	e = e[:len(x)]
-	var s float64
-	if !grad {
-		// s = Σ_{i != im} exp(x_i - mx), left to right
-		s = expShiftedSum(e, x, mx, im)
-	} else {
-		// s = Σ_i exp(x_i - mx), left to right, minus e[im] = exp(0) = 1
-		s = expShiftedSum(e, x, mx, -1) - e[im]
+	if grad {
+		e = e[:len(x)]
+		s -= e[im] // minus e[im] = exp(0) = 1
 		// softmax = e / (1 + s) with e[im] = 1
 		k := scale / (1 + s)
 		scaleBy(e, k)
