@@ -44,7 +44,7 @@ type Analyzer struct {
 	logits []float64 // [inputGroup, V] a group of inputs' logits
 	exps   []float64 // [inputGroup, V] expShiftedSums's scratch
 	attn   []float64 // [inputGroup, n+1]
-	toks   []int     // [n]
+	toks   []int     // [inputGroup, n] a group's inputs
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
 	pbar   []float64 // [d]
 	pbarM  []float64 // [V] Pbar M
@@ -66,7 +66,7 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	return &Analyzer{
 		dims: m, log1p: c.UseLog1p, mask: mask,
 		tables: NewTables(m), logits: make([]float64, inputGroup*m.V), exps: make([]float64, inputGroup*m.V),
-		attn: make([]float64, inputGroup*(m.N+1)), toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
+		attn: make([]float64, inputGroup*(m.N+1)), toks: make([]int, inputGroup*m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
 		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
 }
@@ -165,13 +165,20 @@ func (az *Analyzer) perInput(an *Analysis) {
 	for lo := 0; lo < V*V; lo += inputGroup {
 		r := min(inputGroup, V*V-lo)
 		for j := range r {
+			toks[2*j], toks[2*j+1] = (lo+j)/V, (lo+j)%V // the input (a, b, EOS)
+		}
+		if r == 4 {
+			attnForward4(az.attn, t, toks)
+		}
+		for j := range r {
 			i := lo + j
 			a, b := i/V, i%V
 			y := max(a, b)
 			logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
-			toks[0], toks[1] = a, b
-			AttnForward(attn, t, toks)
-			LogitsForward(logits, t, attn, toks)
+			if r < 4 {
+				AttnForward(attn, t, toks[2*j:2*j+2])
+			}
+			LogitsForward(logits, t, attn, toks[2*j:2*j+2])
 
 			// One pass for the two largest logits: im = argmax (the first on ties, as Argmax),
 			// top = logits[im], second = the largest of the others (top again on a tie).

@@ -160,3 +160,54 @@ done:
 	SETNE     slow+56(FP)
 	VZEROUPPER
 	RET
+
+// func attnKernel(a, s *[12]float64) (slow bool)
+//
+// AttnForward for 4 inputs of n = 2 data positions at once, lane j = input j, with s holding
+// their scores (s[j], s[4+j], s[8+j]: positions 0, 1 and EOS) and a receiving their attention
+// (a[j], a[4+j], a[8+j]), in AttnForward's operations and order (model.go):
+//
+//	mx = max(max(sE, s0), s1)
+//	e0, e1, eE = expNonPos(s0 - mx), expNonPos(s1 - mx), expNonPos(sE - mx)    (EXP4M)
+//	sum = ((0 + e0) + e1) + eE;  a = (e0/sum, e1/sum, eE/sum)
+//
+// VMAXPD differs from Go's max only on NaNs, which take the slow path (their exponential is a
+// NaN), and on zeros of both signs, where it may keep -0 for +0: s - mx is then ±0 for a zero s,
+// whose exponential is 1 either way. Lanes needing math.Exp are flagged: then slow is true and a
+// is not valid.
+TEXT ·attnKernel(SB), NOSPLIT, $0-17
+	MOVQ     a+0(FP), DI
+	MOVQ     s+8(FP), SI
+	LEAQ     ·exp2Table(SB), R8
+	LEAQ     ·expConsts4(SB), R9
+	VXORPD   Y12, Y12, Y12 // the slow lanes
+	VPCMPEQQ Y9, Y9, Y9    // all ones, for EXP4M
+	VMOVUPD  0(SI), Y5     // s0
+	VMOVUPD  32(SI), Y6    // s1
+	VMOVUPD  64(SI), Y7    // sE
+	VMAXPD   Y5, Y7, Y8    // mx = max(sE, s0)
+	VMAXPD   Y6, Y8, Y8    // mx = max(mx, s1)
+	VSUBPD   Y8, Y5, Y0
+	EXP4M
+	VMOVAPD  Y3, Y5        // e0
+	VSUBPD   Y8, Y6, Y0
+	EXP4M
+	VMOVAPD  Y3, Y6        // e1
+	VSUBPD   Y8, Y7, Y0
+	EXP4M
+	VMOVAPD  Y3, Y7        // eE
+	VXORPD   Y10, Y10, Y10
+	VADDPD   Y5, Y10, Y10  // sum = 0 + e0
+	VADDPD   Y6, Y10, Y10  // + e1
+	VADDPD   Y7, Y10, Y10  // + eE
+	VDIVPD   Y10, Y5, Y5
+	VDIVPD   Y10, Y6, Y6
+	VDIVPD   Y10, Y7, Y7
+	VMOVUPD  Y5, 0(DI)
+	VMOVUPD  Y6, 32(DI)
+	VMOVUPD  Y7, 64(DI)
+	VMOVMSKPD Y12, AX
+	TESTQ    AX, AX
+	SETNE    slow+16(FP)
+	VZEROUPPER
+	RET

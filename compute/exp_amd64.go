@@ -52,3 +52,10 @@ var expConsts4 = func() (c [len(expKernelConsts) * 4]uint64) {
 	}
 	return c
 }()
+
+// attnKernel is attnForward4's AVX2 kernel (exp4_amd64.s): AttnForward for 4 inputs of n = 2,
+// scores s and attention a laid out [position 0, 1, EOS][input]. It reports slow if some
+// exponential needs math.Exp: then a is not valid.
+//
+//go:noescape
+func attnKernel(a, s *[12]float64) (slow bool)

@@ -48,10 +48,15 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	var shift, sums [inputGroup]float64
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
+		if r == 4 {
+			attnForward4(e.attn, t, ds.Toks[lo*ds.N:(lo+4)*ds.N])
+		}
 		for j := range r {
 			toks := ds.Input(lo + j)
 			logits, attn := e.logits[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1]
-			AttnForward(attn, t, toks)
+			if r < 4 {
+				AttnForward(attn, t, toks)
+			}
 			LogitsForward(logits, t, attn, toks)
 			im[j] = argmax(logits)
 			shift[j], skip[j] = logits[im[j]], im[j]
