@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 )
@@ -161,7 +160,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 	var trainLoss, testLoss float64
 	var correct, trainCorrect, testCorrect, nTrain int
 	var im [inputGroup]int
-	var shift, sums [inputGroup]float64
+	var shift, second, sums [inputGroup]float64 // shift: each input's largest logit
 	for lo := 0; lo < V*V; lo += inputGroup {
 		r := min(inputGroup, V*V-lo)
 		for j := range r {
@@ -171,32 +170,29 @@ func (az *Analyzer) perInput(an *Analysis) {
 			attnForward4(az.attn, t, toks)
 		}
 		for j := range r {
-			i := lo + j
-			a, b := i/V, i%V
-			y := max(a, b)
 			logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
 			if r < 4 {
 				AttnForward(attn, t, toks[2*j:2*j+2])
 			}
 			LogitsForward(logits, t, attn, toks[2*j:2*j+2])
-
-			// One pass for the two largest logits: im = argmax (the first on ties, as Argmax),
-			// top = logits[im], second = the largest of the others (top again on a tie).
-			m, top, second := 0, logits[0], math.Inf(-1)
-			for k, v := range logits[1:] {
-				if v > top {
-					m, top, second = k+1, v, top
-				} else if v > second {
-					second = v
-				}
+		}
+		// im = argmax (the first on ties, as Argmax), top = logits[im], second = the largest
+		// of the others (top again on a tie)
+		if r == 4 {
+			top2Rows(az.logits, V, &im, &shift, &second)
+		} else {
+			for j := range r {
+				im[j], shift[j], second[j] = top2Go(az.logits[j*V : (j+1)*V])
 			}
-			// margin = logits[y] - max_{j != y} logits[j]
-			if m == y {
-				an.Margin[i] = top - second
+		}
+		for j := range r {
+			// margin = logits[y] - max_{k != y} logits[k]
+			i := lo + j
+			if y := max(i/V, i%V); im[j] == y {
+				an.Margin[i] = shift[j] - second[j]
 			} else {
-				an.Margin[i] = logits[y] - top
+				an.Margin[i] = az.logits[j*V+y] - shift[j]
 			}
-			im[j], shift[j] = m, top
 		}
 		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as logSoftmaxAt without grad
 		expShiftedSums(az.exps, az.logits, V, r, &shift, &im, &sums, false)

@@ -89,7 +89,7 @@ func expShiftedSumGo(dst, src []float64, shift float64, skip int) float64 {
 //
 // bit for bit. With keep false the caller does not need dst (it is then scratch, in any
 // state). On amd64 with AVX2 a group of 4 rows runs in one kernel whose lanes are the rows
-// (exp4_amd64.s): each row's sum is still added left to right, but the four sums' additions
+// (group_amd64.s): each row's sum is still added left to right, but the four sums' additions
 // are independent, where one row's 64 dependent additions bound expShiftedSum. dst must
 // hold r·V values and not overlap x.
 func expShiftedSums(dst, x []float64, V, r int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) {

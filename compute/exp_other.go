@@ -19,3 +19,8 @@ func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]i
 func attnKernel(a, s *[12]float64) bool {
 	panic("compute: no exponential kernel on this architecture")
 }
+
+// top2Kernel is never called without an assembly kernel.
+func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64) {
+	panic("compute: no group kernel on this architecture")
+}

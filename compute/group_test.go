@@ -280,3 +280,35 @@ func TestFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestTop2Rows checks top2Rows (the AVX2 kernel where the CPU has it) against top2Go row by row,
+// bit for bit, on every width 1..70 (whole groups of 4 columns and tails), on random values, on
+// few distinct values (ties) and on edge values: NaN, ±Inf, zeros of both signs.
+func TestTop2Rows(t *testing.T) {
+	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 1, -1, 5e-324}
+	r := rand.New(rand.NewPCG(23, 24))
+	for V := 1; V <= 70; V++ {
+		for trial := range 60 {
+			x := make([]float64, 4*V)
+			for i := range x {
+				switch trial % 3 {
+				case 0:
+					x[i] = r.NormFloat64()
+				case 1:
+					x[i] = float64(r.IntN(3)) // ties
+				default:
+					x[i] = special[r.IntN(len(special))]
+				}
+			}
+			var im [4]int
+			var top, second [4]float64
+			top2Rows(x, V, &im, &top, &second)
+			for j := range 4 {
+				wi, wt, ws := top2Go(x[j*V : (j+1)*V])
+				if im[j] != wi || !same(top[j], wt) || !same(second[j], ws) {
+					t.Fatalf("V=%d row %d %v: (%d, %v, %v), top2Go (%d, %v, %v)", V, j, x[j*V:(j+1)*V], im[j], top[j], second[j], wi, wt, ws)
+				}
+			}
+		}
+	}
+}

@@ -2,6 +2,9 @@
 
 #include "textflag.h"
 
+// The kernels of pass 2's groups of 4 inputs (Evaluator.Eval, Analyzer.perInput): lane j of
+// every vector is input j, so that the inputs' left-to-right loops run side by side.
+
 // func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) (slow bool)
 //
 // expShiftedSum for the four rows x[j*V : (j+1)*V], j < 4, at once, with lane j = row j: the
@@ -22,8 +25,8 @@
 // slow is true and dst and sums are not valid.
 //
 // Registers: Y15 shift, Y14 the sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
-// column index i in every lane, Y9 all ones, Y5-Y8 four columns, Y0-Y4 EXP4M's scratch, SI/DI x and dst at
-// column i of row 0, R10 the row stride in bytes, R11 three of it, CX the count of whole
+// column index i in every lane, Y9 all ones, Y5-Y8 four columns, Y0-Y4 EXP4M's scratch,
+// SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11 three of it, CX the count of whole
 // groups of 4 columns, BX the remainder, DX keep, R8 exp2Table, R9 expConsts4.
 TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	MOVQ    dst+0(FP), DI
@@ -209,5 +212,89 @@ TEXT ·attnKernel(SB), NOSPLIT, $0-17
 	VMOVMSKPD Y12, AX
 	TESTQ    AX, AX
 	SETNE    slow+16(FP)
+	VZEROUPPER
+	RET
+
+// func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64)
+//
+// top2Rows for the 4 rows x[j*V : (j+1)*V], V >= 1, lane j = row j: the loop of top2Go, the
+// same comparisons (ordered: false on NaN, as Go's >) and selections per lane, column by
+// column:
+//
+//	im, top, second = 0, x[0], -Inf
+//	for k = 1 .. V-1:  v = x[k]
+//	    gt, gs = v > top, v > second
+//	    second = gt ? top : (gs ? v : second);  top = gt ? v : top;  im = gt ? k : im
+//
+// Registers: Y15 top, Y14 second, Y13 im, Y12 the column index k, Y11 -1 in every lane, Y5-Y8
+// four columns, Y0-Y3 scratch, SI x at column k of row 0, R10 the row stride in bytes, R11
+// three of it, CX the count of whole groups of 4 columns, BX the remainder.
+TEXT ·top2Kernel(SB), NOSPLIT, $0-40
+	MOVQ        x+0(FP), SI
+	MOVQ        V+8(FP), CX
+	LEAQ        (CX*8), R10
+	LEAQ        (R10)(R10*2), R11
+	VMOVSD      (SI), X15            // top = column 0
+	VMOVHPD     (SI)(R10*1), X15, X15
+	VMOVSD      (SI)(R10*2), X1
+	VMOVHPD     (SI)(R11*1), X1, X1
+	VINSERTF128 $1, X1, Y15, Y15
+	VPCMPEQQ    Y11, Y11, Y11        // -1
+	VPSLLQ      $52, Y11, Y14        // second = -Inf (0xfff0000000000000)
+	VPXOR       Y13, Y13, Y13        // im = 0
+	VPSUBQ      Y11, Y13, Y12        // k = 1
+	ADDQ        $8, SI
+	DECQ        CX                   // columns 1 .. V-1
+	MOVQ        CX, BX
+	ANDQ        $3, BX
+	SHRQ        $2, CX
+	JZ          top2tail
+
+// TOP2 takes column k, held in Yv, into top, second and im, and steps k.
+#define TOP2(Yv) \
+	VCMPPD    $0x1e, Y15, Yv, Y0  /* gt = v > top (GT_OQ) */ \
+	VCMPPD    $0x1e, Y14, Yv, Y1  /* gs = v > second */ \
+	VBLENDVPD Y1, Yv, Y14, Y14    /* second = gs ? v : second */ \
+	VBLENDVPD Y0, Y15, Y14, Y14   /* second = gt ? top : second */ \
+	VBLENDVPD Y0, Yv, Y15, Y15    /* top = gt ? v : top */ \
+	VBLENDVPD Y0, Y12, Y13, Y13   /* im = gt ? k : im */ \
+	VPSUBQ    Y11, Y12, Y12       /* k++ */
+
+top2loop:
+	VMOVUPD (SI), Y5
+	VMOVUPD (SI)(R10*1), Y6
+	VMOVUPD (SI)(R10*2), Y7
+	VMOVUPD (SI)(R11*1), Y8
+	TRANSPOSE(Y5, Y6, Y7, Y8) // columns k .. k+3
+	TOP2(Y5)
+	TOP2(Y6)
+	TOP2(Y7)
+	TOP2(Y8)
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     top2loop
+
+top2tail: // the last BX < 4 columns, one at a time
+	TESTQ BX, BX
+	JZ    top2done
+
+top2col:
+	VMOVSD      (SI), X5
+	VMOVHPD     (SI)(R10*1), X5, X5
+	VMOVSD      (SI)(R10*2), X6
+	VMOVHPD     (SI)(R11*1), X6, X6
+	VINSERTF128 $1, X6, Y5, Y5
+	TOP2(Y5)
+	ADDQ        $8, SI
+	DECQ        BX
+	JNZ         top2col
+
+top2done:
+	MOVQ    im+16(FP), AX
+	VMOVDQU Y13, (AX)
+	MOVQ    top+24(FP), AX
+	VMOVUPD Y15, (AX)
+	MOVQ    second+32(FP), AX
+	VMOVUPD Y14, (AX)
 	VZEROUPPER
 	RET
