@@ -152,15 +152,15 @@ func (p *Params) Finite() (bool, string) {
 // wait for each other (Finite runs after every training step).
 func allFinite(x []float64) bool {
 	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] - x[i]
-		s1 += x[i+1] - x[i+1]
-		s2 += x[i+2] - x[i+2]
-		s3 += x[i+3] - x[i+3]
+	for ; len(x) >= 4; x = x[4:] {
+		q := x[:4:4]
+		s0 += q[0] - q[0]
+		s1 += q[1] - q[1]
+		s2 += q[2] - q[2]
+		s3 += q[3] - q[3]
 	}
-	for ; i < len(x); i++ {
-		s0 += x[i] - x[i]
+	for _, v := range x {
+		s0 += v - v
 	}
 	return (s0+s1)+(s2+s3) == 0
 }
