@@ -312,3 +312,57 @@ func TestTop2Rows(t *testing.T) {
 		}
 	}
 }
+
+// TestCubicKernels checks the cubic bound's vector steps against their definitions bit for
+// bit: maxShifted (the AVX2 kernel where the CPU has it) against maxShiftedGo on every length
+// 0..21 at every alignment, and softmax3x4 against softmax3 lane by lane, on random values and
+// on edge values (NaN, ±Inf, zeros of both signs, gaps beyond 708).
+func TestCubicKernels(t *testing.T) {
+	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), -710, 710, 5e-324}
+	r := rand.New(rand.NewPCG(25, 26))
+	value := func(edge bool) float64 {
+		if edge && r.IntN(4) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return r.NormFloat64() * 3
+	}
+	for n := range 22 {
+		for off := range 4 {
+			for trial := range 30 {
+				edge := trial%2 == 1
+				buf := make([]float64, 3*(n+off)+1)
+				col, colM := buf[off:off+n], buf[n+2*off:2*n+2*off]
+				for i := range col {
+					col[i], colM[i] = value(edge), value(edge)
+				}
+				got, want := make([]float64, n+1), make([]float64, n+1)
+				for i := range got {
+					got[i] = value(edge)
+					if i%3 == 0 {
+						got[i] = math.Inf(-1)
+					}
+				}
+				copy(want, got)
+				pj := value(edge)
+				maxShifted(got[:n], col, colM, pj)
+				maxShiftedGo(want[:n], col, colM, pj)
+				if !sameAll(got, want) {
+					t.Fatalf("maxShifted n=%d off=%d: %v, Go %v", n, off, got, want)
+				}
+			}
+		}
+	}
+	for trial := range 5000 {
+		var x, p [12]float64
+		for i := range x {
+			x[i] = value(trial%2 == 1) * []float64{1, 100, 400}[trial%3]
+		}
+		softmax3x4(&p, &x)
+		for j := range 4 {
+			w0, w1, w2 := softmax3(x[j], x[4+j], x[8+j])
+			if !sameAll([]float64{p[j], p[4+j], p[8+j]}, []float64{w0, w1, w2}) {
+				t.Fatalf("softmax3x4 lane %d of %v: (%v, %v, %v), softmax3 (%v, %v, %v)", j, x, p[j], p[4+j], p[8+j], w0, w1, w2)
+			}
+		}
+	}
+}
