@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 )
@@ -41,10 +40,10 @@ type Analyzer struct {
 	mask  []bool // [V²] training pairs, index a*V+b
 
 	tables *Tables
-	logits []float64 // [V]
-	exps   []float64 // [V] logSoftmaxAt's scratch
-	attn   []float64 // [n+1]
-	toks   []int     // [n]
+	logits []float64 // [inputGroup, V] a group of inputs' logits
+	exps   []float64 // [inputGroup, V] expShiftedSums's scratch
+	attn   []float64 // [inputGroup, n+1]
+	toks   []int     // [inputGroup, n] a group's inputs
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
 	pbar   []float64 // [d]
 	pbarM  []float64 // [V] Pbar M
@@ -65,8 +64,8 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	}
 	return &Analyzer{
 		dims: m, log1p: c.UseLog1p, mask: mask,
-		tables: NewTables(m), logits: make([]float64, m.V), exps: make([]float64, m.V),
-		attn: make([]float64, m.N+1), toks: make([]int, m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
+		tables: NewTables(m), logits: make([]float64, inputGroup*m.V), exps: make([]float64, inputGroup*m.V),
+		attn: make([]float64, inputGroup*(m.N+1)), toks: make([]int, inputGroup*m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
 		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
 }
@@ -151,40 +150,57 @@ func (az *Analyzer) circuits(a *Analysis, p *Params) {
 // perInput runs pass 2 of the forward pass (the tables are set) on every input (a, b, EOS) in
 // a*V+b order and sets the margin map, the brute-force accuracy and the training and test
 // metrics. The losses are summed in that order with the functions compute.Evaluator.Eval uses,
-// so they equal bit for bit what it returns for the training and test sets.
+// so they equal bit for bit what it returns for the training and test sets. Like Eval, it
+// runs the inputs in groups of inputGroup: the logits of each, then the exponentials of all of them
+// (expShiftedSums), then the losses in input order.
 func (az *Analyzer) perInput(an *Analysis) {
-	V := az.dims.V
+	V, n1 := az.dims.V, az.dims.N+1
 	t := az.tables
-	logits, attn, toks := az.logits, az.attn, az.toks
+	toks := az.toks
 	var trainLoss, testLoss float64
 	var correct, trainCorrect, testCorrect, nTrain int
-	for a := range V {
-		for b := range V {
-			i := a*V + b
-			y := max(a, b)
-			toks[0], toks[1] = a, b
-			AttnForward(attn, t, toks)
-			LogitsForward(logits, t, attn, toks)
-
-			// One pass for the two largest logits: im = argmax (the first on ties, as Argmax),
-			// top = logits[im], second = the largest of the others (top again on a tie).
-			im, top, second := 0, logits[0], math.Inf(-1)
-			for j, v := range logits[1:] {
-				if v > top {
-					im, top, second = j+1, v, top
-				} else if v > second {
-					second = v
-				}
+	var im [inputGroup]int
+	var shift, second, sums [inputGroup]float64 // shift: each input's largest logit
+	for lo := 0; lo < V*V; lo += inputGroup {
+		r := min(inputGroup, V*V-lo)
+		for j := range r {
+			toks[2*j], toks[2*j+1] = (lo+j)/V, (lo+j)%V // the input (a, b, EOS)
+		}
+		if r == 4 {
+			attnForward4(az.attn, t, toks)
+		}
+		for j := range r {
+			logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
+			if r < 4 {
+				AttnForward(attn, t, toks[2*j:2*j+2])
 			}
-			// margin = logits[y] - max_{j != y} logits[j]
-			if im == y {
-				an.Margin[i] = top - second
+			LogitsForward(logits, t, attn, toks[2*j:2*j+2])
+		}
+		// im = argmax (the first on ties, as Argmax), top = logits[im], second = the largest
+		// of the others (top again on a tie)
+		if r == 4 {
+			top2Rows(az.logits, V, &im, &shift, &second)
+		} else {
+			for j := range r {
+				im[j], shift[j], second[j] = top2Go(az.logits[j*V : (j+1)*V])
+			}
+		}
+		for j := range r {
+			// margin = logits[y] - max_{k != y} logits[k]
+			i := lo + j
+			if y := max(i/V, i%V); im[j] == y {
+				an.Margin[i] = shift[j] - second[j]
 			} else {
-				an.Margin[i] = logits[y] - top
+				an.Margin[i] = az.logits[j*V+y] - shift[j]
 			}
-
-			ls := logSoftmaxAt(logits, az.exps, y, im, az.log1p, false, 0)
-			ok := im == y
+		}
+		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as logSoftmaxAt without grad
+		expShiftedSums(az.exps, az.logits, V, r, &shift, &im, &sums, false)
+		for j := range r {
+			i := lo + j
+			y := max(i/V, i%V)
+			ls := logSoftmaxFromSum(az.logits[j*V:(j+1)*V], nil, y, im[j], sums[j], az.log1p, false, 0)
+			ok := im[j] == y
 			if ok {
 				correct++
 			}

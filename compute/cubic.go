@@ -182,15 +182,27 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 			}
 		}
 		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
-		for k := range m {
-			pA0, pA1, pA2 := softmax3(sm0, (EQKE[k]+EQKP[1])/scale, qs) // m first
-			pB0, pB1, pB2 := softmax3((EQKE[k]+EQKP[0])/scale, sm1, qs) // k first
-			vA := float64(pA0*EPpess[m]) + float64(pA1*EPpess[k]) + float64(pA2*EPpess[EOS])
-			vB := float64(pB1*EPpess[m]) + float64(pB0*EPpess[k]) + float64(pB2*EPpess[EOS])
-			if EUpess+max(vA, vB) < 0 {
-				count += 2
-				if certified != nil {
-					certified[m*V+k], certified[k*V+m] = true, true
+		// Two k at a time, their four softmaxes in one softmax3x4: lanes 2c and 2c+1 are the
+		// orders (m, k, EOS) and (k, m, EOS) of k = kc[c] (an odd m repeats the last k).
+		for k := 0; k < m; k += 2 {
+			kc := [2]int{k, min(k+1, m-1)}
+			var sc, pr [12]float64 // [score 0, 1, 2][lane]
+			for c, kk := range kc {
+				sc[2*c], sc[2*c+1] = sm0, (EQKE[kk]+EQKP[0])/scale
+				sc[4+2*c], sc[4+2*c+1] = (EQKE[kk]+EQKP[1])/scale, sm1
+				sc[8+2*c], sc[8+2*c+1] = qs, qs
+			}
+			softmax3x4(&pr, &sc)
+			for c, kk := range kc[:min(2, m-k)] {
+				pA0, pA1, pA2 := pr[2*c], pr[4+2*c], pr[8+2*c]       // m first
+				pB0, pB1, pB2 := pr[2*c+1], pr[4+2*c+1], pr[8+2*c+1] // k first
+				vA := float64(pA0*EPpess[m]) + float64(pA1*EPpess[kk]) + float64(pA2*EPpess[EOS])
+				vB := float64(pB1*EPpess[m]) + float64(pB0*EPpess[kk]) + float64(pB2*EPpess[EOS])
+				if EUpess+max(vA, vB) < 0 {
+					count += 2
+					if certified != nil {
+						certified[m*V+kk], certified[kk*V+m] = true, true
+					}
 				}
 			}
 		}
@@ -199,13 +211,38 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 }
 
 // maxShifted sets best[i] = max(best[i], (col[i] - colM[i]) + pj) for every i: one column j of
-// EP = EVc + Ppess, with col = EVOU[:, j], colM = EVOU[:, m] and pj = Ppess[j].
+// EP = EVc + Ppess, with col = EVOU[:, j], colM = EVOU[:, m] and pj = Ppess[j]. On amd64 with
+// AVX2 a kernel (pass2_amd64.s) does it four at a time, with the same bits.
 func maxShifted(best, col, colM []float64, pj float64) {
+	best, colM = best[:len(col)], colM[:len(col)]
+	if havePass2Kernel && len(col) > 0 {
+		maxShiftedKernel(&best[0], &col[0], &colM[0], pj, len(col))
+		return
+	}
+	maxShiftedGo(best, col, colM, pj)
+}
+
+// maxShiftedGo is maxShifted's portable form, and its definition.
+func maxShiftedGo(best, col, colM []float64, pj float64) {
 	best, colM = best[:len(col)], colM[:len(col)]
 	for i, x := range col {
 		if y := (x - colM[i]) + pj; y > best[i] {
 			best[i] = y
 		}
+	}
+}
+
+// softmax3x4 sets p[j], p[4+j], p[8+j] = softmax3(x[j], x[4+j], x[8+j]) for the four lanes
+// j < 4, bit for bit: on amd64 with AVX2 in AttnForward's kernel (attnKernel, whose
+// operations are softmax3's: its maximum differs only on NaNs, which take the slow path, and
+// on the sign of a zero, which no exponential sees; its sum starts from +0, which adds
+// nothing to a positive first term).
+func softmax3x4(p, x *[12]float64) {
+	if haveExpKernel && !attnKernel(p, x) {
+		return
+	}
+	for j := range 4 {
+		p[j], p[4+j], p[8+j] = softmax3(x[j], x[4+j], x[8+j])
 	}
 }
 

@@ -81,3 +81,26 @@ func expShiftedSumGo(dst, src []float64, shift float64, skip int) float64 {
 	}
 	return s
 }
+
+// expShiftedSums is expShiftedSum for r <= 4 independent rows at once: for each row j < r of
+// x [r, V] (row-major), dst[j*V+i] = expNonPos(x[j*V+i] - shift[j]) and
+//
+//	sums[j] = expShiftedSum(dst[j*V:(j+1)*V], x[j*V:(j+1)*V], shift[j], skip[j])
+//
+// bit for bit. With keep false the caller does not need dst (it is then scratch, in any
+// state). On amd64 with AVX2 a group of 4 rows runs in one kernel whose lanes are the rows
+// (group_amd64.s): each row's sum is still added left to right, but the four sums' additions
+// are independent, where one row's 64 dependent additions bound expShiftedSum. dst must
+// hold r·V values and not overlap x.
+func expShiftedSums(dst, x []float64, V, r int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) {
+	x, dst = x[:r*V], dst[:r*V]
+	if r == 4 && V > 0 && haveExpKernel {
+		if !expShiftedSums4Kernel(&dst[0], &x[0], V, shift, skip, sums, keep) {
+			return
+		}
+		// some argument is below -708 or NaN (never in a healthy run): redo the rows one by one
+	}
+	for j := range r {
+		sums[j] = expShiftedSum(dst[j*V:(j+1)*V], x[j*V:(j+1)*V], shift[j], skip[j])
+	}
+}

@@ -34,3 +34,34 @@ var expKernelConsts = [11]uint64{
 
 // expTailMasks[3-r : 7-r] is the lane mask of the first r of 4 lanes (read-only).
 var expTailMasks = [7]int64{-1, -1, -1, 0, 0, 0, 0}
+
+// expShiftedSums4Kernel is expShiftedSums for four rows in AVX2 assembly (group_amd64.s), lane
+// j = row j: x and dst are [4, V] row-major, sums[j] is row j's sum without column skip[j]
+// (none if skip[j] < 0), and with keep dst is set to the exponentials (else left untouched). It
+// reports slow if some x[j*V+i] - shift[j] is below -708 or NaN: then dst and sums are not
+// valid. The caller checks the bounds.
+//
+//go:noescape
+func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) (slow bool)
+
+// expConsts4 are expShiftedSums4Kernel's constants, expKernelConsts's 11 values each repeated
+// in 4 lanes so that the kernel reads them as memory operands (read-only).
+var expConsts4 = func() (c [len(expKernelConsts) * 4]uint64) {
+	for i := range c {
+		c[i] = expKernelConsts[i/4]
+	}
+	return c
+}()
+
+// attnKernel is attnForward4's AVX2 kernel (group_amd64.s): AttnForward for 4 inputs of n = 2,
+// scores s and attention a laid out [position 0, 1, EOS][input]. It reports slow if some
+// exponential needs math.Exp: then a is not valid.
+//
+//go:noescape
+func attnKernel(a, s *[12]float64) (slow bool)
+
+// top2Kernel is top2Rows in AVX2 assembly (group_amd64.s), for V >= 1. The caller checks the
+// bounds.
+//
+//go:noescape
+func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64)

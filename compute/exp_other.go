@@ -9,3 +9,18 @@ const haveExpKernel = false
 func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (float64, bool) {
 	panic("compute: no exponential kernel on this architecture")
 }
+
+// expShiftedSums4Kernel is never called without an assembly kernel.
+func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) bool {
+	panic("compute: no exponential kernel on this architecture")
+}
+
+// attnKernel is never called without an assembly kernel.
+func attnKernel(a, s *[12]float64) bool {
+	panic("compute: no exponential kernel on this architecture")
+}
+
+// top2Kernel is never called without an assembly kernel.
+func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64) {
+	panic("compute: no group kernel on this architecture")
+}

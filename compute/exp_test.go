@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -195,6 +196,150 @@ func BenchmarkExpShiftedSum(b *testing.B) {
 				s += bc.f(dst, src, 20, 37)
 			}
 			_ = s
+		})
+	}
+}
+
+// TestExpShiftedSums checks expShiftedSums (four rows at once in the AVX2 kernel where the CPU
+// has it) against expShiftedSumGo row by row and against the scalar expNonPos, bit for bit: for
+// every row count r <= 4 (r < 4: a group's tail), widths 0..17 and longer, skipping no column,
+// the first, the last or any, with and without keep, on arguments in range and on edge
+// arguments in one row (a NaN or one below -708 sends the group to the slow path). The values
+// after the r rows must stay untouched.
+func TestExpShiftedSums(t *testing.T) {
+	xs := expEdgeArgs()
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, tc := range []struct {
+		name  string
+		edges int // the row holding edge arguments (-1: none, every argument in [-708, 0])
+	}{{"in range", -1}, {"edges in row 0", 0}, {"edges in row 3", 3}, {"edges in row 1", 1}} {
+		for V := range 70 {
+			if V > 17 && V%4 != 0 && V != 67 {
+				continue
+			}
+			for rows := 1; rows <= 4; rows++ {
+				for trial := range 12 {
+					keep := trial%2 == 0
+					x := make([]float64, rows*V+1)
+					var shift [4]float64
+					var skip [4]int
+					for j := range rows {
+						shift[j] = []float64{0, 12.375, -3.5, 1e3}[(j+trial)%4]
+						skip[j] = []int{-1, 0, V - 1, V, r.IntN(V + 1)}[(trial+j)%5] // V: none
+						for i := range V {
+							v := max(-r.Float64()*708, -708)
+							if j == tc.edges {
+								v = xs[r.IntN(len(xs))]
+							}
+							x[j*V+i] = v + shift[j]
+						}
+					}
+					dst := make([]float64, rows*V+1)
+					for i := range dst {
+						dst[i] = 42
+					}
+					var sums [4]float64
+					expShiftedSums(dst, x, V, rows, &shift, &skip, &sums, keep)
+					if dst[rows*V] != 42 {
+						t.Fatalf("%s V=%d r=%d: wrote past the rows", tc.name, V, rows)
+					}
+					for j := range rows {
+						row := x[j*V : (j+1)*V]
+						ref := make([]float64, V)
+						sumGo := expShiftedSumGo(ref, row, shift[j], skip[j])
+						sumScalar := 0.0
+						for i, v := range row {
+							e := expNonPos(v - shift[j])
+							if i != skip[j] {
+								sumScalar += e
+							}
+							if !same(ref[i], e) || keep && !same(dst[j*V+i], e) {
+								t.Fatalf("%s V=%d r=%d row %d: exp(%v - %v) = %v (rows), %v (Go), expNonPos %v",
+									tc.name, V, rows, j, v, shift[j], dst[j*V+i], ref[i], e)
+							}
+						}
+						if !same(sums[j], sumGo) || !same(sums[j], sumScalar) {
+							t.Fatalf("%s V=%d r=%d row %d skip=%d: sum %v (rows), %v (Go), %v (scalar)",
+								tc.name, V, rows, j, skip[j], sums[j], sumGo, sumScalar)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestExpSums4KernelEdges runs the four-row assembly kernel itself (not its fallback) with
+// every edge argument in every row and column of a 4×5 block (a whole group of columns and a
+// tail column): where it does not flag the slow path, its exponentials and sums must be
+// expNonPos's bit for bit; it must flag exactly the arguments below -708 and NaN.
+func TestExpSums4KernelEdges(t *testing.T) {
+	if !haveExpKernel {
+		t.Skip("no assembly kernel on this CPU or architecture")
+	}
+	const V = 5
+	xs := expEdgeArgs()[:40]
+	for pos := range 4 * V {
+		for _, v := range xs {
+			x := make([]float64, 4*V)
+			for i := range x {
+				x[i] = -float64(i%7) - 0.25
+			}
+			x[pos] = v
+			shift := [4]float64{}
+			skip := [4]int{-1, 2, 4, 0}
+			var sums [4]float64
+			dst := make([]float64, 4*V)
+			slow := expShiftedSums4Kernel(&dst[0], &x[0], V, &shift, &skip, &sums, true)
+			if wantSlow := v < -708 || v != v; slow != wantSlow {
+				t.Fatalf("x = %v at %d: slow = %v, want %v", v, pos, slow, wantSlow)
+			}
+			if slow {
+				continue
+			}
+			for j := range 4 {
+				s := 0.0
+				for i := range V {
+					e := expNonPos(x[j*V+i])
+					if i != skip[j] {
+						s += e
+					}
+					if !same(dst[j*V+i], e) {
+						t.Fatalf("x = %v at %d: [%d, %d] = %v, expNonPos %v", v, pos, j, i, dst[j*V+i], e)
+					}
+				}
+				if !same(sums[j], s) {
+					t.Fatalf("x = %v at %d: row %d sum %v, want %v", v, pos, j, sums[j], s)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkExpShiftedSums measures the exponentials and sums of 4 inputs at the default vocab
+// (V = 64), as four calls of expShiftedSum and as one of expShiftedSums.
+func BenchmarkExpShiftedSums(b *testing.B) {
+	const V = 64
+	x, dst := make([]float64, 4*V), make([]float64, 4*V)
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range x {
+		x[i] = r.NormFloat64() * 5
+	}
+	shift, skip := [4]float64{20, 20, 20, 20}, [4]int{37, 1, 60, 5}
+	b.Run("rows", func(b *testing.B) {
+		var sums [4]float64
+		for b.Loop() {
+			for j := range 4 {
+				sums[j] = expShiftedSum(dst[j*V:(j+1)*V], x[j*V:(j+1)*V], shift[j], skip[j])
+			}
+		}
+	})
+	for _, keep := range []bool{false, true} {
+		b.Run(fmt.Sprintf("group/keep=%v", keep), func(b *testing.B) {
+			var sums [4]float64
+			for b.Loop() {
+				expShiftedSums(dst, x, V, 4, &shift, &skip, &sums, keep)
+			}
 		})
 	}
 }

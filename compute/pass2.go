@@ -109,3 +109,32 @@ func adamWStepGo(p, g, m, v []float64, k *[8]float64) {
 		p[i] -= float64(stepSize*m[i]) / denom
 	}
 }
+
+// top2Rows sets, for each of the 4 rows x[j*V:(j+1)*V] (V >= 1), im[j] to the first index of
+// the row's largest value (as Argmax), top[j] to that value and second[j] to the largest of
+// the others (top[j] again on a tie, -Inf if V = 1), as top2Go does: on amd64 with AVX2 in
+// one kernel whose lanes are the rows (group_amd64.s), the same comparisons in the same order.
+func top2Rows(x []float64, V int, im *[4]int, top, second *[4]float64) {
+	x = x[:4*V]
+	if haveExpKernel && V > 0 {
+		top2Kernel(&x[0], V, im, top, second)
+		return
+	}
+	for j := range 4 {
+		im[j], top[j], second[j] = top2Go(x[j*V : (j+1)*V])
+	}
+}
+
+// top2Go is top2Rows's portable form for one row, and its definition: one pass for the two
+// largest values.
+func top2Go(x []float64) (im int, top, second float64) {
+	im, top, second = 0, x[0], math.Inf(-1)
+	for k, v := range x[1:] {
+		if v > top {
+			im, top, second = k+1, v, top
+		} else if v > second {
+			second = v
+		}
+	}
+	return im, top, second
+}

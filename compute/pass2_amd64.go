@@ -33,3 +33,8 @@ func argmaxKernel(x *float64, n int) (i int, ok bool)
 //
 //go:noescape
 func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64)
+
+// maxShiftedKernel is maxShifted in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func maxShiftedKernel(best, col, colM *float64, pj float64, n int)

@@ -363,3 +363,50 @@ atailloop:
 adone:
 	VZEROUPPER
 	RET
+
+// func maxShiftedKernel(best, col, colM *float64, pj float64, n int)
+//
+// maxShifted (cubic.go): best[i] = max(best[i], (col[i] - colM[i]) + pj), four at a time.
+// VMAXPD y, best keeps best where !(y > best), NaN or equal zeros included, as the Go loop's
+// "if y > best[i] { best[i] = y }" does, so every result is bit-identical.
+TEXT ·maxShiftedKernel(SB), NOSPLIT, $0-40
+	MOVQ         best+0(FP), DI
+	MOVQ         col+8(FP), SI
+	MOVQ         colM+16(FP), R8
+	VBROADCASTSD pj+24(FP), Y15
+	MOVQ         n+32(FP), CX
+	XORQ         AX, AX // byte offset
+	MOVQ         CX, BX
+	ANDQ         $3, BX
+	SHRQ         $2, CX
+	JZ           mtail
+
+mloop:
+	VMOVUPD (SI)(AX*1), Y0
+	VSUBPD  (R8)(AX*1), Y0, Y0 // col - colM
+	VADDPD  Y15, Y0, Y0        // y = (col - colM) + pj
+	VMOVUPD (DI)(AX*1), Y1
+	VMAXPD  Y1, Y0, Y1         // y > best ? y : best
+	VMOVUPD Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	DECQ    CX
+	JNZ     mloop
+
+mtail:
+	TESTQ BX, BX
+	JZ    mdone
+
+mtailloop:
+	VMOVSD (SI)(AX*1), X0
+	VSUBSD (R8)(AX*1), X0, X0
+	VADDSD X15, X0, X0
+	VMOVSD (DI)(AX*1), X1
+	VMAXSD X1, X0, X1
+	VMOVSD X1, (DI)(AX*1)
+	ADDQ   $8, AX
+	DECQ   BX
+	JNZ    mtailloop
+
+mdone:
+	VZEROUPPER
+	RET

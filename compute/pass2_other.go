@@ -24,3 +24,7 @@ func argmaxKernel(x *float64, n int) (int, bool) {
 func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64) {
 	panic("compute: no AdamW kernel on this architecture")
 }
+
+func maxShiftedKernel(best, col, colM *float64, pj float64, n int) {
+	panic("compute: no cubic-bound kernel on this architecture")
+}

@@ -10,41 +10,72 @@ import (
 // its scratch buffers between calls. It is not safe for concurrent use.
 type Evaluator struct {
 	dims          Dims
-	logits, probs []float64 // [V] (probs: exp(logits - max), then dloss/dlogits)
-	attn, dattn   []float64 // [n+1]
+	logits, probs []float64 // [inputGroup, V] (probs: exp(logits - max), then dloss/dlogits)
+	attn          []float64 // [inputGroup, n+1]
+	dattn         []float64 // [n+1]
 	log1p         bool
 	Tables        *Tables
 	Grad          *TablesGrad
 }
 
+// inputGroup is the number of inputs whose exponentials expShiftedSums computes at once: Eval and
+// Analyzer.perInput run pass 2 in groups of inputGroup inputs (the last group may be partial).
+const inputGroup = 4
+
 // NewEvaluator returns an evaluator for models of the given sizes.
 func NewEvaluator(m Dims, log1p bool) *Evaluator {
 	return &Evaluator{
-		dims: m, logits: make([]float64, m.V), probs: make([]float64, m.V),
-		attn: make([]float64, m.N+1), dattn: make([]float64, m.N+1), log1p: log1p,
+		dims: m, logits: make([]float64, inputGroup*m.V), probs: make([]float64, inputGroup*m.V),
+		attn: make([]float64, inputGroup*(m.N+1)), dattn: make([]float64, m.N+1), log1p: log1p,
 		Tables: NewTables(m), Grad: NewTablesGrad(m),
 	}
 }
 
 // Eval returns the mean loss and the accuracy over ds for the tables in e.Tables. With grad it
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
+//
+// The inputs run in groups of inputGroup: the forward pass of each input of the group, then the
+// exponentials of all of them (expShiftedSums), then, input by input, the loss and the
+// backward pass. Every input's result and every sum over the inputs (the loss, the gradient)
+// are the same, in the same order, as one input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
+	V, n1 := e.dims.V, e.dims.N+1
 	B := ds.Len()
 	correct := 0
 	inv := 1 / float64(B)
-	for i := range B {
-		toks, y := ds.Input(i), ds.Labels[i]
-		AttnForward(e.attn, t, toks)
-		LogitsForward(e.logits, t, e.attn, toks)
-		im := argmax(e.logits)
-		if im == y {
-			correct++
+	var im, skip [inputGroup]int
+	var shift, sums [inputGroup]float64
+	for lo := 0; lo < B; lo += inputGroup {
+		r := min(inputGroup, B-lo)
+		if r == 4 {
+			attnForward4(e.attn, t, ds.Toks[lo*ds.N:(lo+4)*ds.N])
 		}
-		// the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
-		loss -= logSoftmaxAt(e.logits, e.probs, y, im, e.log1p, grad, inv)
-		if grad {
-			ExampleBackward(e.Grad, t, e.probs, e.attn, e.dattn, toks)
+		for j := range r {
+			toks := ds.Input(lo + j)
+			logits, attn := e.logits[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1]
+			if r < 4 {
+				AttnForward(attn, t, toks)
+			}
+			LogitsForward(logits, t, attn, toks)
+			im[j] = argmax(logits)
+			shift[j], skip[j] = logits[im[j]], im[j]
+			if grad {
+				skip[j] = -1 // the sum of all, as logSoftmaxAt with grad
+			}
+		}
+		expShiftedSums(e.probs, e.logits, V, r, &shift, &skip, &sums, grad)
+		for j := range r {
+			y := ds.Labels[lo+j]
+			if im[j] == y {
+				correct++
+			}
+			// the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
+			logits, probs := e.logits[j*V:(j+1)*V], e.probs[j*V:(j+1)*V]
+			loss -= logSoftmaxFromSum(logits, probs, y, im[j], sums[j], e.log1p, grad, inv)
+			if grad {
+				ExampleBackward(e.Grad, t, probs, e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
+			}
 		}
 	}
 	return loss * inv, float64(correct) * inv

@@ -327,10 +327,10 @@ func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([
 	if scale == 0 {
 		scale = 1
 	}
-	q := make([]int, T*M) // checkpoint-major, as get gives them
+	q := make([]int16, T*M) // checkpoint-major, as get gives them; |q| <= lim <= 32767
 	for i := range T {
 		for k, x := range get(i) {
-			q[i*M+k] = max(-lim, min(lim, int(math.Round(x/scale))))
+			q[i*M+k] = int16(max(-lim, min(lim, int(math.Round(x/scale)))))
 		}
 	}
 	if a.Enc == "q8" {
@@ -357,15 +357,15 @@ func encodeF32(name string, epochs []int, xs []float64, nanOK bool) ([]byte, err
 // q8Escape marks a "q8" group of five differences that are not all in {-1, 0, 1}.
 const q8Escape = 243
 
-// encodeQ8 returns the "q8" bytes of q, T checkpoints of M values in -127..127 each,
+// encodeQ8 returns the "q8" bytes of q (int or int16), T checkpoints of M values in -127..127 each,
 // checkpoint-major.
-func encodeQ8(q []int, T, M int) []byte {
+func encodeQ8[E int | int16](q []E, T, M int) []byte {
 	n := M * (T - 1)
 	s := make([]int8, n+4) // the differences, element-major, then zeros to a whole group
 	for t := 1; t < T; t++ {
 		prev, cur := q[(t-1)*M:t*M], q[t*M:(t+1)*M]
 		for k := range M {
-			s[k*(T-1)+t-1] = int8(cur[k] - prev[k])
+			s[k*(T-1)+t-1] = int8(int(cur[k]) - int(prev[k]))
 		}
 	}
 	out := make([]byte, M, M+(n+4)/5+n/10)
@@ -436,9 +436,9 @@ func decodeQ8(data []byte, T, M int) ([]int, error) {
 	return out, nil
 }
 
-// encodeQ16 returns the "q16" bytes of q, T checkpoints of M values in int16 each,
+// encodeQ16 returns the "q16" bytes of q (int or int16), T checkpoints of M values in int16 each,
 // checkpoint-major.
-func encodeQ16(q []int, T, M int) []byte {
+func encodeQ16[E int | int16](q []E, T, M int) []byte {
 	N := T * M
 	out := make([]byte, 2*N)
 	for k := range M {
@@ -446,11 +446,11 @@ func encodeQ16(q []int, T, M int) []byte {
 			p := 0
 			switch {
 			case t == 1:
-				p = q[k]
+				p = int(q[k])
 			case t >= 2:
-				p = 2*q[(t-1)*M+k] - q[(t-2)*M+k]
+				p = 2*int(q[(t-1)*M+k]) - int(q[(t-2)*M+k])
 			}
-			r := int16(uint16(q[t*M+k] - p))
+			r := int16(uint16(int(q[t*M+k]) - p))
 			z := uint16(r<<1) ^ uint16(r>>15)
 			j := k*T + t
 			out[j], out[N+j] = byte(z>>8), byte(z)

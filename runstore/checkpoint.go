@@ -1,7 +1,6 @@
 package runstore
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 
@@ -15,16 +14,23 @@ import (
 // tensor (biases included) as F64 so that a checkpoint reloads bit for bit, and the epoch in
 // __metadata__.
 func WriteCheckpoint(path string, p *compute.Params, epoch int) error {
+	_, err := writeCheckpoint(nil, path, p, epoch)
+	return err
+}
+
+// writeCheckpoint is WriteCheckpoint encoding the file into buf (whose contents it replaces),
+// and returns the buffer, so that a caller writing many checkpoints reuses one.
+func writeCheckpoint(buf []byte, path string, p *compute.Params, epoch int) ([]byte, error) {
 	specs := p.Dims.Tensors()
 	tensors := make([]safetensors.Tensor, len(specs))
 	for i, s := range specs {
 		tensors[i] = safetensors.Tensor{Name: s.Name, DType: safetensors.F64, Shape: s.Shape, F64: p.Tensor(i)}
 	}
-	var b bytes.Buffer
-	if err := safetensors.Write(&b, tensors, map[string]string{"epoch": strconv.Itoa(epoch)}); err != nil {
-		return err
+	buf, err := safetensors.Append(buf[:0], tensors, map[string]string{"epoch": strconv.Itoa(epoch)})
+	if err != nil {
+		return buf, err
 	}
-	return atomicfile.WriteFile(path, b.Bytes())
+	return buf, atomicfile.WriteFile(path, buf)
 }
 
 // readSafetensors reads the regular file path as safetensors; memory use stays within the

@@ -1,8 +1,8 @@
 package runstore
 
 import (
-	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -27,40 +27,57 @@ func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 	for i, a := range as {
 		epochs[i] = int64(a.Epoch)
 	}
+	// The layout first, then every tensor's float32 bytes written in place: no staging copy.
 	tensors := []safetensors.Tensor{{Name: "epoch", DType: safetensors.I64, Shape: []int{T}, I64: epochs}}
+	sizes := make([]int, len(compute.Analyses)) // values per checkpoint
 	for i := range compute.Analyses {
 		spec := &compute.Analyses[i]
 		shape := spec.Extent.Shape(dims)
-		size := 1
+		sizes[i] = 1
 		for _, s := range shape {
-			size *= s
+			sizes[i] *= s
 		}
-		data := make([]float64, 0, T*size)
-		for _, a := range as {
+		tensors = append(tensors, safetensors.Tensor{Name: spec.Name, DType: safetensors.F32, Shape: append([]int{T}, shape...)})
+	}
+	hdr, begin, err := safetensors.Layout(tensors, nil)
+	if err != nil {
+		return nil, fmt.Errorf("analyses: %w", err)
+	}
+	dataStart := 8 + len(hdr)
+	size := dataStart + 8*T
+	for i := range compute.Analyses {
+		size = max(size, dataStart+int(begin[i+1])+4*T*sizes[i])
+	}
+	out := make([]byte, size)
+	binary.LittleEndian.PutUint64(out, uint64(len(hdr)))
+	copy(out[8:], hdr)
+	for i, e := range epochs {
+		binary.LittleEndian.PutUint64(out[dataStart+int(begin[0])+8*i:], uint64(e))
+	}
+	for i := range compute.Analyses {
+		spec := &compute.Analyses[i]
+		dst := out[dataStart+int(begin[i+1]):][:4*T*sizes[i]]
+		for k, a := range as {
 			vals := spec.Values(a)
-			if len(vals) != size {
-				return nil, fmt.Errorf("analyses: tensor %q at epoch %d: %d values, want %d (shape %v)", spec.Name, a.Epoch, len(vals), size, shape)
+			if len(vals) != sizes[i] {
+				return nil, fmt.Errorf("analyses: tensor %q at epoch %d: %d values, want %d (shape %v)", spec.Name, a.Epoch, len(vals), sizes[i], tensors[i+1].Shape[1:])
 			}
+			row := dst[4*k*sizes[i]:][:4*sizes[i]]
 			for j, v := range vals {
-				if f := float64(float32(v)); math.IsNaN(f) || math.IsInf(f, 0) {
+				f := float32(v)
+				if f64 := float64(f); math.IsNaN(f64) || math.IsInf(f64, 0) {
 					what := fmt.Sprint(v)
 					if !math.IsNaN(v) && !math.IsInf(v, 0) {
 						what = fmt.Sprintf("%g, beyond float32's range", v)
 					}
 					return nil, fmt.Errorf("analyses: tensor %q at epoch %d: value %d is %s (expected finite numbers)", spec.Name, a.Epoch, j, what)
 				}
+				// as safetensors.Write stores a finite value as F32
+				binary.LittleEndian.PutUint32(row[4*j:], math.Float32bits(f))
 			}
-			data = append(data, vals...)
 		}
-		tensors = append(tensors, safetensors.Tensor{
-			Name: spec.Name, DType: safetensors.F32, Shape: append([]int{T}, shape...), F64: data,
-		})
 	}
-	var b bytes.Buffer
-	if err := safetensors.Write(&b, tensors, nil); err != nil {
-		return nil, fmt.Errorf("analyses: %w", err)
-	}
-	return b.Bytes(), nil
+	return out, nil
 }
 
 // EstimateExportBytes returns the size in bytes of the data/analyses.safetensors that

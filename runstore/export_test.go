@@ -290,3 +290,39 @@ func TestWriteAnalysesWorkers(t *testing.T) {
 		t.Error("the file differs with the number of workers")
 	}
 }
+
+// TestEncodeAnalysesMatchesWrite checks that EncodeAnalyses, which writes the float32 bytes in
+// place, gives the bytes of safetensors.Write given every tensor as float64 (the encoding it
+// replaced), on designed runs whose values include rounding cases.
+func TestEncodeAnalysesMatchesWrite(t *testing.T) {
+	for _, V := range []int{5, 16} {
+		as, c := designedRun(t, V, 4)
+		as[1].L2Norm = math.Nextafter(1, 2) // not a float32
+		as[2].Margin[3] = 1e-40             // a float32 subnormal
+		dims := compute.DimsOf(c)
+		epochs := make([]int64, len(as))
+		for i, a := range as {
+			epochs[i] = int64(a.Epoch)
+		}
+		tensors := []safetensors.Tensor{{Name: "epoch", DType: safetensors.I64, Shape: []int{len(as)}, I64: epochs}}
+		for i := range compute.Analyses {
+			spec := &compute.Analyses[i]
+			var data []float64
+			for _, a := range as {
+				data = append(data, spec.Values(a)...)
+			}
+			tensors = append(tensors, safetensors.Tensor{Name: spec.Name, DType: safetensors.F32, Shape: append([]int{len(as)}, spec.Extent.Shape(dims)...), F64: data})
+		}
+		var want bytes.Buffer
+		if err := safetensors.Write(&want, tensors, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := EncodeAnalyses(as, dims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("V = %d: EncodeAnalyses differs from safetensors.Write (%d bytes, want %d)", V, len(got), want.Len())
+		}
+	}
+}

@@ -201,13 +201,15 @@ func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
 	w := &checkpointWorker{run: run, dir: dir, jobs: make(chan checkpointJob, len(run.Epochs))}
 	w.done.Go(func() {
 		an := compute.NewAnalyzer(run.Config, compute.TrainMask(run.Config))
+		var buf []byte // the checkpoint file being written, reused
 		for j := range w.jobs {
 			if w.failed() != nil {
 				continue
 			}
 			epoch := run.Epochs[j.i]
 			if j.write {
-				if err := WriteCheckpoint(filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), j.p, epoch); err != nil {
+				var err error
+				if buf, err = writeCheckpoint(buf, filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), j.p, epoch); err != nil {
 					w.err.Store(&err)
 					continue
 				}

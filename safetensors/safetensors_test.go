@@ -794,3 +794,65 @@ func TestAllocationProportional(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAndLayout checks Append and Layout against Write: Append's bytes are Write's (also
+// after existing bytes, and for tensors larger than Write's chunk), and Layout's header and
+// offsets are those in Write's file, without reading any value.
+func TestAppendAndLayout(t *testing.T) {
+	big := make([]float64, 20000) // more than one of Write's chunks
+	for i := range big {
+		big[i] = math.Sin(float64(i)) * 1e3
+	}
+	for _, tc := range []struct {
+		name    string
+		tensors []safetensors.Tensor
+		meta    map[string]string
+	}{
+		{"mixed", []safetensors.Tensor{
+			{Name: "c", DType: safetensors.F16, Shape: []int{3}, F64: []float64{1, 2, math.NaN()}},
+			{Name: "b", DType: safetensors.F64, Shape: []int{1}, F64: []float64{1}},
+			{Name: "a", DType: safetensors.U8, Shape: []int{1}, I64: []int64{7}},
+			{Name: "d", DType: safetensors.F32, Shape: []int{2}, F64: []float64{0.1, math.Inf(-1)}},
+			{Name: "e", DType: safetensors.BF16, Shape: []int{1}, F64: []float64{3}},
+			{Name: "f", DType: safetensors.I32, Shape: []int{2}, I64: []int64{-5, 1 << 30}},
+		}, map[string]string{"epoch": "7"}},
+		{"large", []safetensors.Tensor{
+			{Name: "x", DType: safetensors.F32, Shape: []int{4, 5000}, F64: big},
+			{Name: "y", DType: safetensors.F64, Shape: []int{20000}, F64: big},
+		}, nil},
+		{"empty", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := mustWrite(t, tc.tensors, tc.meta)
+			got, err := safetensors.Append([]byte("prefix"), tc.tensors, tc.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
+				t.Fatalf("Append differs from Write (%d bytes, want %d)", len(got)-6, len(want))
+			}
+			bare := make([]safetensors.Tensor, len(tc.tensors))
+			for i, ts := range tc.tensors {
+				bare[i] = safetensors.Tensor{Name: ts.Name, DType: ts.DType, Shape: ts.Shape}
+			}
+			hdr, begin, err := safetensors.Layout(bare, tc.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := binary.LittleEndian.Uint64(want); !bytes.Equal(hdr, want[8:8+n]) {
+				t.Fatalf("Layout header\n%s\nwant\n%s", hdr, want[8:8+n])
+			}
+			f, err := read(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, ts := range tc.tensors {
+				for _, info := range f.Tensors {
+					if info.Name == ts.Name && info.Begin != begin[i] {
+						t.Errorf("%s begins at %d, Layout says %d", ts.Name, info.Begin, begin[i])
+					}
+				}
+			}
+		})
+	}
+}

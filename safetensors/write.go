@@ -44,57 +44,114 @@ type Tensor struct {
 // before anything is written: names must be unique, len(values) must equal
 // the product of the shape, and integer values must fit the dtype.
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
-	hdr, order, err := encodeHeader(tensors, metadata)
+	hdr, order, err := encodeHeader(tensors, metadata, true)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var scratch [8]byte
-	binary.LittleEndian.PutUint64(scratch[:], uint64(len(hdr)))
-	bw.Write(scratch[:])
+	chunk := binary.LittleEndian.AppendUint64(make([]byte, 0, 64<<10), uint64(len(hdr)))
+	bw.Write(chunk)
 	bw.Write(hdr)
+	// Encode a chunk at a time: one Write per chunk, not per value.
+	const perChunk = 64 << 10 / 8 // values per chunk, at 8 bytes or fewer each
 	for _, i := range order {
 		t := &tensors[i]
-		size := t.DType.bits() / 8
-		p := scratch[:size]
-		if t.DType.isFloat() {
-			// Encode a chunk at a time: one Write per chunk, not per value.
-			chunk := make([]byte, 0, 64<<10)
-			for _, v := range t.F64 {
-				switch t.DType {
-				case F64:
-					chunk = binary.LittleEndian.AppendUint64(chunk, math.Float64bits(v))
-				case F32:
-					var b uint32
-					if v == v {
-						b = math.Float32bits(float32(v)) // the hardware rounds to nearest even, as encodeFloat does
-					} else {
-						b = uint32(encodeFloat(v, f32Exp, f32Mant)) // keep the NaN's payload
-					}
-					chunk = binary.LittleEndian.AppendUint32(chunk, b)
-				case F16:
-					chunk = binary.LittleEndian.AppendUint16(chunk, uint16(encodeFloat(v, f16Exp, f16Mant)))
-				case BF16:
-					chunk = binary.LittleEndian.AppendUint16(chunk, uint16(encodeFloat(v, bf16Exp, bf16Mant)))
-				}
-				if len(chunk) > cap(chunk)-8 {
-					bw.Write(chunk)
-					chunk = chunk[:0]
-				}
-			}
+		for lo := 0; lo < len(t.F64) || lo < len(t.I64); lo += perChunk {
+			chunk = appendValues(chunk[:0], t, lo, lo+perChunk)
 			bw.Write(chunk)
-			continue
-		}
-		for _, v := range t.I64 {
-			// Little-endian two's complement: the low bytes of v.
-			binary.LittleEndian.PutUint64(scratch[:], uint64(v))
-			bw.Write(p)
 		}
 	}
 	if err := bw.Flush(); err != nil {
 		return newError([]error{err}, "writing: %v", err)
 	}
 	return nil
+}
+
+// Append appends to dst the safetensors file that Write writes for tensors and metadata, and
+// returns the extended slice. It grows dst once, to the file's exact size, so that a caller
+// writing many files may reuse one buffer (Append(buf[:0], ...)).
+func Append(dst []byte, tensors []Tensor, metadata map[string]string) ([]byte, error) {
+	hdr, order, err := encodeHeader(tensors, metadata, true)
+	if err != nil {
+		return dst, err
+	}
+	size := 8 + len(hdr)
+	for _, i := range order {
+		size += (len(tensors[i].F64) + len(tensors[i].I64)) * (tensors[i].DType.bits() / 8)
+	}
+	dst = slices.Grow(dst, size)
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(hdr)))
+	dst = append(dst, hdr...)
+	for _, i := range order {
+		t := &tensors[i]
+		dst = appendValues(dst, t, 0, max(len(t.F64), len(t.I64)))
+	}
+	return dst, nil
+}
+
+// Layout returns the header that Write writes for tensors and metadata (padded, without the
+// 8-byte length before it) and, for each tensor, where its data begins within the data that
+// follows the header. Only the tensors' names, dtypes and shapes are read, not their values:
+// a caller may then encode the values in place itself, each tensor little-endian at
+// 8 + len(header) + begin[i] of the file, whose data ends at the largest begin[i] plus the
+// tensor's size.
+func Layout(tensors []Tensor, metadata map[string]string) (header []byte, begin []int64, err error) {
+	hdr, order, err := encodeHeader(tensors, metadata, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	begin = make([]int64, len(tensors))
+	var pos int64
+	for _, i := range order {
+		begin[i] = pos
+		n, _ := elemCount(tensors[i].Shape)
+		pos += int64(n) * int64(tensors[i].DType.bits()/8)
+	}
+	return hdr, begin, nil
+}
+
+// appendValues appends the values [lo, hi) of t (clamped to its length), encoded as its dtype,
+// to dst.
+func appendValues(dst []byte, t *Tensor, lo, hi int) []byte {
+	if !t.DType.isFloat() {
+		size := t.DType.bits() / 8
+		var scratch [8]byte
+		for _, v := range t.I64[lo:min(hi, len(t.I64))] {
+			// Little-endian two's complement: the low bytes of v.
+			binary.LittleEndian.PutUint64(scratch[:], uint64(v))
+			dst = append(dst, scratch[:size]...)
+		}
+		return dst
+	}
+	vals := t.F64[lo:min(hi, len(t.F64))]
+	switch t.DType {
+	case F64:
+		for _, v := range vals {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
+		}
+	case F32:
+		for _, v := range vals {
+			dst = binary.LittleEndian.AppendUint32(dst, F32Bits(v))
+		}
+	case F16:
+		for _, v := range vals {
+			dst = binary.LittleEndian.AppendUint16(dst, uint16(encodeFloat(v, f16Exp, f16Mant)))
+		}
+	case BF16:
+		for _, v := range vals {
+			dst = binary.LittleEndian.AppendUint16(dst, uint16(encodeFloat(v, bf16Exp, bf16Mant)))
+		}
+	}
+	return dst
+}
+
+// F32Bits returns the bits Write stores for v as F32: v rounded to nearest, ties to even (the
+// hardware conversion, which rounds as encodeFloat does), a NaN keeping the top of its payload.
+func F32Bits(v float64) uint32 {
+	if v == v {
+		return math.Float32bits(float32(v))
+	}
+	return uint32(encodeFloat(v, f32Exp, f32Mant))
 }
 
 // intRange returns the range of values of an integer dtype.
@@ -119,8 +176,9 @@ func intRange(d DType) (lo, hi int64) {
 }
 
 // encodeHeader validates tensors and metadata and returns the padded header
-// and the order in which to write the tensors' data.
-func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []int, error) {
+// and the order in which to write the tensors' data. Without values, the
+// tensors' values are neither read nor checked (Layout).
+func encodeHeader(tensors []Tensor, metadata map[string]string, values bool) ([]byte, []int, error) {
 	byName := make([]int, len(tensors))
 	for i := range byName {
 		byName[i] = i
@@ -132,7 +190,7 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []int, 
 		if k > 0 && tensors[byName[k-1]].Name == t.Name {
 			return nil, nil, newError(nil, "duplicate tensor %q", t.Name)
 		}
-		n, err := checkTensor(t)
+		n, err := checkTensor(t, values)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -208,8 +266,9 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, []int, 
 	return b, order, nil
 }
 
-// checkTensor validates a tensor to write and returns its size in bytes.
-func checkTensor(t *Tensor) (int64, error) {
+// checkTensor validates a tensor to write (its values too, with values) and
+// returns its size in bytes.
+func checkTensor(t *Tensor, values bool) (int64, error) {
 	if t.Name == "__metadata__" {
 		return 0, newError(nil, "tensor %q: the name is reserved", t.Name)
 	}
@@ -231,6 +290,9 @@ func checkTensor(t *Tensor) (int64, error) {
 	count, ok := elemCount(t.Shape)
 	if !ok || count > math.MaxInt64/size {
 		return 0, newError(nil, "tensor %q: shape %v has too many elements", t.Name, t.Shape)
+	}
+	if !values {
+		return int64(count * size), nil
 	}
 	nvals, other, field := len(t.F64), len(t.I64), "F64"
 	if t.DType.isInt() {

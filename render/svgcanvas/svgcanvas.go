@@ -115,6 +115,7 @@ type Canvas struct {
 	buf   []byte
 	stack []state
 	class string // the class attribute of the elements written next
+	pngs  pngBuffers
 }
 
 var _ vg.CanvasSizer = (*Canvas)(nil)
@@ -506,8 +507,9 @@ func (c *Canvas) DrawImage(rect vg.Rectangle, img image.Image) {
 	m := c.top().m
 	x0, y0 := m.apply(rect.Min)
 	x1, y1 := m.apply(rect.Max)
-	var png bytes.Buffer
-	if err := pngEncoder.Encode(&png, img); err != nil {
+	var data bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &c.pngs}
+	if err := enc.Encode(&data, img); err != nil {
 		panic(fmt.Errorf("svgcanvas: encoding an image: %w", err)) // vg.Canvas cannot return errors
 	}
 	c.open("image")
@@ -516,11 +518,24 @@ func (c *Canvas) DrawImage(rect vg.Rectangle, img image.Image) {
 	c.numAttr("width", math.Abs(x1-x0))
 	c.numAttr("height", math.Abs(y1-y0))
 	c.buf = append(c.buf, ` preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,`...)
-	c.buf = base64.StdEncoding.AppendEncode(c.buf, png.Bytes())
+	c.buf = base64.StdEncoding.AppendEncode(c.buf, data.Bytes())
 	c.buf = append(c.buf, "\"/>\n"...)
 }
 
-var pngEncoder = png.Encoder{CompressionLevel: png.DefaultCompression}
+// pngBuffers is a png.EncoderBufferPool of one buffer: a canvas's images (a figure of small
+// multiples has one per panel) reuse one encoder state, its zlib writer included, rather than
+// allocating 600 KB each. The output does not depend on it.
+type pngBuffers struct{ b *png.EncoderBuffer }
+
+// Get returns the buffer put last, or nil (the encoder then allocates one).
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	b := p.b
+	p.b = nil
+	return b
+}
+
+// Put keeps b for the next image.
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.b = b }
 
 // Bytes returns the SVG document, its aria-label title.
 func (c *Canvas) Bytes(title string) []byte {

@@ -1,0 +1,300 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The kernels of pass 2's groups of 4 inputs (Evaluator.Eval, Analyzer.perInput): lane j of
+// every vector is input j, so that the inputs' left-to-right loops run side by side.
+
+// func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) (slow bool)
+//
+// expShiftedSum for the four rows x[j*V : (j+1)*V], j < 4, at once, with lane j = row j: the
+// rows are independent, so the four left-to-right sums run side by side in one register and no
+// addition waits for another of its row's but the one before it (exp.go, expShiftedSums):
+//
+//	for each column i = 0 .. V-1:
+//	    e[j]    = expNonPos(x[j*V+i] - shift[j])                 (lane j, EXP4M)
+//	    sums[j] += (i == skip[j]) ? +0 : e[j]                    (lane j, column order)
+//	    dst[j*V+i] = e[j]                                        (if keep)
+//
+// Adding +0 in the skipped column leaves the sum's bits unchanged (it starts at +0 and every
+// term is positive, or a NaN that takes the slow path), so each lane's sum is the Go loop's. The
+// exponential is the same IEEE operations as expNonPos's and exp_amd64.s's EXP4, in the same
+// order. Four columns are loaded from the four rows and transposed (VUNPCK*PD, VPERM2F128) into
+// four column vectors, and, with keep, transposed back to be stored; the last V%4 columns are
+// loaded and stored one element at a time. Lanes where x < -708 or x is NaN need math.Exp: then
+// slow is true and dst and sums are not valid.
+//
+// Registers: Y15 shift, Y14 the sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
+// column index i in every lane, Y9 all ones, Y5-Y8 four columns, Y0-Y4 EXP4M's scratch,
+// SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11 three of it, CX the count of whole
+// groups of 4 columns, BX the remainder, DX keep, R8 exp2Table, R9 expConsts4.
+TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
+	MOVQ    dst+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    V+16(FP), CX
+	MOVQ    shift+24(FP), AX
+	VMOVUPD (AX), Y15
+	MOVQ    skip+32(FP), AX
+	VMOVDQU (AX), Y13
+	MOVBQZX keep+48(FP), DX
+	LEAQ    ·exp2Table(SB), R8
+	LEAQ    ·expConsts4(SB), R9
+	VXORPD  Y14, Y14, Y14 // the sums
+	VXORPD  Y12, Y12, Y12 // the slow lanes
+	VPXOR   Y11, Y11, Y11 // the column index
+	VPCMPEQQ Y9, Y9, Y9   // all ones: -1 in every lane
+	LEAQ    (CX*8), R10   // the row stride
+	LEAQ    (R10)(R10*2), R11
+	MOVQ    CX, BX
+	ANDQ    $3, BX
+	SHRQ    $2, CX
+	JZ      tail
+
+// EXP4M sets Y3 to the four exponentials of the arguments x in Y0 (exp_amd64.s's EXP4, with
+// the constants read from expConsts4) and ORs into Y12 the mask of the lanes needing the slow
+// path (!(x >= -708): x < -708 or NaN). It clobbers Y0-Y4.
+#define EXP4M \
+	VCMPPD       $0x19, 256(R9), Y0, Y1 /* NGE_UQ: x < -708 or unordered */ \
+	VORPD        Y1, Y12, Y12           \
+	VMULPD       0(R9), Y0, Y2          /* x*invLn2N */ \
+	VADDPD       32(R9), Y2, Y2         /* kd = x*invLn2N + round */ \
+	VPSUBQ       32(R9), Y2, Y4         /* k = bits(kd) - bits(round) */ \
+	VSUBPD       32(R9), Y2, Y2         /* kd -= round */ \
+	VMULPD       64(R9), Y2, Y3         /* kd*ln2NHi */ \
+	VSUBPD       Y3, Y0, Y0             /* x - kd*ln2NHi */ \
+	VMULPD       96(R9), Y2, Y3         /* kd*ln2NLo */ \
+	VSUBPD       Y3, Y0, Y0             /* r = (x - kd*ln2NHi) - kd*ln2NLo */ \
+	VPAND        288(R9), Y4, Y2        /* j = k & 127 */ \
+	VPSUBQ       Y2, Y4, Y4             /* k - j */ \
+	VPSLLQ       $45, Y4, Y4            /* (k - j) << 45 = e << 52 */ \
+	VPADDQ       320(R9), Y4, Y4        /* scale bits: + 1023 << 52 */ \
+	VMOVDQU      Y9, Y3                 /* the gather's lane mask: all */ \
+	VGATHERQPD   Y3, (R8)(Y2*8), Y1     /* t = exp2Table[j]; clears Y3 */ \
+	VMULPD       128(R9), Y0, Y3        /* r*(1/120) */ \
+	VADDPD       160(R9), Y3, Y3        /* 1/24 + r*(1/120) */ \
+	VMULPD       Y3, Y0, Y3             \
+	VADDPD       192(R9), Y3, Y3        /* 1/6 + r*(...) */ \
+	VMULPD       Y3, Y0, Y3             \
+	VADDPD       224(R9), Y3, Y3        /* 0.5 + r*(...) */ \
+	VMULPD       Y0, Y0, Y2             /* r2 = r*r */ \
+	VMULPD       Y3, Y2, Y3             /* r2*(...) */ \
+	VADDPD       Y3, Y0, Y3             /* p = r + r2*(...) */ \
+	VMULPD       Y3, Y1, Y3             /* t*p */ \
+	VADDPD       Y3, Y1, Y3             /* t + t*p */ \
+	VMULPD       Y4, Y3, Y3             /* (t + t*p) * scale */
+
+// COLUMN runs one column held in Yc: exponentials, the sums, and Yc = the exponentials.
+#define COLUMN(Yc) \
+	VSUBPD   Y15, Yc, Y0      /* x = x[j*V+i] - shift[j] */ \
+	EXP4M                     \
+	VPCMPEQQ Y13, Y11, Y1     /* the lanes where i == skip[j] */ \
+	VPSUBQ   Y9, Y11, Y11     /* i++ (Y9 is -1 in every lane) */ \
+	VANDNPD  Y3, Y1, Y2       /* their term is +0 */ \
+	VADDPD   Y2, Y14, Y14     /* sums[j] += e[j] */ \
+	VMOVAPD  Y3, Yc
+
+// TRANSPOSE sets Y5-Y8 to the transpose of the 4×4 block in Ya, Yb, Yc, Yd (rows in, columns
+// out, or the reverse): Y5 = (a0, b0, c0, d0), ..., Y8 = (a3, b3, c3, d3). It reads all four
+// before writing any, so Ya..Yd may be Y5..Y8. It clobbers Y0-Y3.
+#define TRANSPOSE(Ya, Yb, Yc, Yd) \
+	VUNPCKLPD  Yb, Ya, Y0     /* a0 b0 a2 b2 */ \
+	VUNPCKHPD  Yb, Ya, Y1     /* a1 b1 a3 b3 */ \
+	VUNPCKLPD  Yd, Yc, Y2     /* c0 d0 c2 d2 */ \
+	VUNPCKHPD  Yd, Yc, Y3     /* c1 d1 c3 d3 */ \
+	VPERM2F128 $0x20, Y2, Y0, Y5 \
+	VPERM2F128 $0x20, Y3, Y1, Y6 \
+	VPERM2F128 $0x31, Y2, Y0, Y7 \
+	VPERM2F128 $0x31, Y3, Y1, Y8
+
+loop:
+	VMOVUPD (SI), Y5         // row 0, columns i .. i+3
+	VMOVUPD (SI)(R10*1), Y6  // row 1
+	VMOVUPD (SI)(R10*2), Y7  // row 2
+	VMOVUPD (SI)(R11*1), Y8  // row 3
+	TRANSPOSE(Y5, Y6, Y7, Y8) // Y5..Y8: columns i .. i+3
+	COLUMN(Y5)
+	COLUMN(Y6)
+	COLUMN(Y7)
+	COLUMN(Y8)
+	TESTQ DX, DX
+	JZ    next
+	TRANSPOSE(Y5, Y6, Y7, Y8) // the four rows of exponentials
+	VMOVUPD Y5, (DI)
+	VMOVUPD Y6, (DI)(R10*1)
+	VMOVUPD Y7, (DI)(R10*2)
+	VMOVUPD Y8, (DI)(R11*1)
+
+next:
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+
+tail: // the last BX < 4 columns, one at a time
+	TESTQ BX, BX
+	JZ    done
+
+col:
+	VMOVSD      (SI), X5
+	VMOVHPD     (SI)(R10*1), X5, X5
+	VMOVSD      (SI)(R10*2), X6
+	VMOVHPD     (SI)(R11*1), X6, X6
+	VINSERTF128 $1, X6, Y5, Y5
+	COLUMN(Y5)
+	TESTQ       DX, DX
+	JZ          nextcol
+	VEXTRACTF128 $1, Y5, X6
+	VMOVSD      X5, (DI)
+	VMOVHPD     X5, (DI)(R10*1)
+	VMOVSD      X6, (DI)(R10*2)
+	VMOVHPD     X6, (DI)(R11*1)
+
+nextcol:
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ BX
+	JNZ  col
+
+done:
+	MOVQ      sums+40(FP), AX
+	VMOVUPD   Y14, (AX)
+	VMOVMSKPD Y12, AX
+	TESTQ     AX, AX
+	SETNE     slow+56(FP)
+	VZEROUPPER
+	RET
+
+// func attnKernel(a, s *[12]float64) (slow bool)
+//
+// AttnForward for 4 inputs of n = 2 data positions at once, lane j = input j, with s holding
+// their scores (s[j], s[4+j], s[8+j]: positions 0, 1 and EOS) and a receiving their attention
+// (a[j], a[4+j], a[8+j]), in AttnForward's operations and order (model.go):
+//
+//	mx = max(max(sE, s0), s1)
+//	e0, e1, eE = expNonPos(s0 - mx), expNonPos(s1 - mx), expNonPos(sE - mx)    (EXP4M)
+//	sum = ((0 + e0) + e1) + eE;  a = (e0/sum, e1/sum, eE/sum)
+//
+// VMAXPD differs from Go's max only on NaNs, which take the slow path (their exponential is a
+// NaN), and on zeros of both signs, where it may keep -0 for +0: s - mx is then ±0 for a zero s,
+// whose exponential is 1 either way. Lanes needing math.Exp are flagged: then slow is true and a
+// is not valid.
+TEXT ·attnKernel(SB), NOSPLIT, $0-17
+	MOVQ     a+0(FP), DI
+	MOVQ     s+8(FP), SI
+	LEAQ     ·exp2Table(SB), R8
+	LEAQ     ·expConsts4(SB), R9
+	VXORPD   Y12, Y12, Y12 // the slow lanes
+	VPCMPEQQ Y9, Y9, Y9    // all ones, for EXP4M
+	VMOVUPD  0(SI), Y5     // s0
+	VMOVUPD  32(SI), Y6    // s1
+	VMOVUPD  64(SI), Y7    // sE
+	VMAXPD   Y5, Y7, Y8    // mx = max(sE, s0)
+	VMAXPD   Y6, Y8, Y8    // mx = max(mx, s1)
+	VSUBPD   Y8, Y5, Y0
+	EXP4M
+	VMOVAPD  Y3, Y5        // e0
+	VSUBPD   Y8, Y6, Y0
+	EXP4M
+	VMOVAPD  Y3, Y6        // e1
+	VSUBPD   Y8, Y7, Y0
+	EXP4M
+	VMOVAPD  Y3, Y7        // eE
+	VXORPD   Y10, Y10, Y10
+	VADDPD   Y5, Y10, Y10  // sum = 0 + e0
+	VADDPD   Y6, Y10, Y10  // + e1
+	VADDPD   Y7, Y10, Y10  // + eE
+	VDIVPD   Y10, Y5, Y5
+	VDIVPD   Y10, Y6, Y6
+	VDIVPD   Y10, Y7, Y7
+	VMOVUPD  Y5, 0(DI)
+	VMOVUPD  Y6, 32(DI)
+	VMOVUPD  Y7, 64(DI)
+	VMOVMSKPD Y12, AX
+	TESTQ    AX, AX
+	SETNE    slow+16(FP)
+	VZEROUPPER
+	RET
+
+// func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64)
+//
+// top2Rows for the 4 rows x[j*V : (j+1)*V], V >= 1, lane j = row j: the loop of top2Go, the
+// same comparisons (ordered: false on NaN, as Go's >) and selections per lane, column by
+// column:
+//
+//	im, top, second = 0, x[0], -Inf
+//	for k = 1 .. V-1:  v = x[k]
+//	    gt, gs = v > top, v > second
+//	    second = gt ? top : (gs ? v : second);  top = gt ? v : top;  im = gt ? k : im
+//
+// Registers: Y15 top, Y14 second, Y13 im, Y12 the column index k, Y11 -1 in every lane, Y5-Y8
+// four columns, Y0-Y3 scratch, SI x at column k of row 0, R10 the row stride in bytes, R11
+// three of it, CX the count of whole groups of 4 columns, BX the remainder.
+TEXT ·top2Kernel(SB), NOSPLIT, $0-40
+	MOVQ        x+0(FP), SI
+	MOVQ        V+8(FP), CX
+	LEAQ        (CX*8), R10
+	LEAQ        (R10)(R10*2), R11
+	VMOVSD      (SI), X15            // top = column 0
+	VMOVHPD     (SI)(R10*1), X15, X15
+	VMOVSD      (SI)(R10*2), X1
+	VMOVHPD     (SI)(R11*1), X1, X1
+	VINSERTF128 $1, X1, Y15, Y15
+	VPCMPEQQ    Y11, Y11, Y11        // -1
+	VPSLLQ      $52, Y11, Y14        // second = -Inf (0xfff0000000000000)
+	VPXOR       Y13, Y13, Y13        // im = 0
+	VPSUBQ      Y11, Y13, Y12        // k = 1
+	ADDQ        $8, SI
+	DECQ        CX                   // columns 1 .. V-1
+	MOVQ        CX, BX
+	ANDQ        $3, BX
+	SHRQ        $2, CX
+	JZ          top2tail
+
+// TOP2 takes column k, held in Yv, into top, second and im, and steps k.
+#define TOP2(Yv) \
+	VCMPPD    $0x1e, Y15, Yv, Y0  /* gt = v > top (GT_OQ) */ \
+	VCMPPD    $0x1e, Y14, Yv, Y1  /* gs = v > second */ \
+	VBLENDVPD Y1, Yv, Y14, Y14    /* second = gs ? v : second */ \
+	VBLENDVPD Y0, Y15, Y14, Y14   /* second = gt ? top : second */ \
+	VBLENDVPD Y0, Yv, Y15, Y15    /* top = gt ? v : top */ \
+	VBLENDVPD Y0, Y12, Y13, Y13   /* im = gt ? k : im */ \
+	VPSUBQ    Y11, Y12, Y12       /* k++ */
+
+top2loop:
+	VMOVUPD (SI), Y5
+	VMOVUPD (SI)(R10*1), Y6
+	VMOVUPD (SI)(R10*2), Y7
+	VMOVUPD (SI)(R11*1), Y8
+	TRANSPOSE(Y5, Y6, Y7, Y8) // columns k .. k+3
+	TOP2(Y5)
+	TOP2(Y6)
+	TOP2(Y7)
+	TOP2(Y8)
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     top2loop
+
+top2tail: // the last BX < 4 columns, one at a time
+	TESTQ BX, BX
+	JZ    top2done
+
+top2col:
+	VMOVSD      (SI), X5
+	VMOVHPD     (SI)(R10*1), X5, X5
+	VMOVSD      (SI)(R10*2), X6
+	VMOVHPD     (SI)(R11*1), X6, X6
+	VINSERTF128 $1, X6, Y5, Y5
+	TOP2(Y5)
+	ADDQ        $8, SI
+	DECQ        BX
+	JNZ         top2col
+
+top2done:
+	MOVQ    im+16(FP), AX
+	VMOVDQU Y13, (AX)
+	MOVQ    top+24(FP), AX
+	VMOVUPD Y15, (AX)
+	MOVQ    second+32(FP), AX
+	VMOVUPD Y14, (AX)
+	VZEROUPPER
+	RET
