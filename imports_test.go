@@ -22,6 +22,7 @@ func TestImportRules(t *testing.T) {
 		{"maxgrok/compute", []string{"os", "io/fs", "path/filepath", "maxgrok/safetensors"}, []string{"maxgrok/compute/torchrng"}},
 		{"maxgrok/compute/torchrng", nil, []string{}},
 		{"maxgrok/safetensors", nil, []string{}},
+		{"maxgrok/torchfile", nil, []string{}},
 		{"maxgrok/render", []string{"maxgrok/runstore", "maxgrok/publish", "maxgrok"}, []string{"*"}},
 		{"maxgrok/runstore", []string{"maxgrok/render", "maxgrok/publish"}, []string{"*"}},
 		{"maxgrok/publish", []string{"maxgrok/compute", "maxgrok/render", "maxgrok/runstore"}, []string{"*"}},
