@@ -13,11 +13,8 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"io"
 	"math"
 	"maxgrok/internal/testref"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -486,41 +483,13 @@ func TestBrowserReference(t *testing.T) {
 // and returns the report the self-test posts; the browser is stopped then.
 func httpSelftest(t *testing.T, dir, fragment string) selftestReport {
 	t.Helper()
-	reports := make(chan []byte, 1)
-	mux := http.NewServeMux()
-	mux.Handle("/repo/", http.StripPrefix("/repo/", http.FileServer(http.Dir(dir))))
-	mux.HandleFunc("POST /repo/__selftest", func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		select {
-		case reports <- b:
-		default:
-		}
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromiumPath, append(chromiumFlags(t), "--window-size=1280,2000", srv.URL+"/repo/index.html#"+fragment)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
+	b, base := httpSelftestServe(t, dir, fragment)
 	var rep selftestReport
-	select {
-	case b := <-reports:
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatalf("self-test report: %v\n%s", err, b)
-		}
-	case <-ctx.Done():
-		t.Fatalf("no self-test report from chromium within 40 s\n%s", stderr.String())
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("self-test report: %v\n%s", err, b)
 	}
-	if !strings.HasPrefix(rep.Base, srv.URL+"/repo/") {
-		t.Errorf("page base %q is not under %s/repo/", rep.Base, srv.URL)
+	if !strings.HasPrefix(rep.Base, base) {
+		t.Errorf("page base %q is not under %s", rep.Base, base)
 	}
 	return rep
 }

@@ -370,6 +370,15 @@ func TestSweepScreenshots(t *testing.T) {
 // Chromium and returns the report the self-test posts.
 func httpSelftestRaw(t *testing.T, dir, fragment string) []byte {
 	t.Helper()
+	b, _ := httpSelftestServe(t, dir, fragment)
+	return b
+}
+
+// httpSelftestServe serves dir under /repo/ of a local server, opens index.html#fragment in
+// Chromium in real time (no --virtual-time-budget, so that step times mean something) and
+// returns the report the self-test posts and the page's base URL; the browser is stopped then.
+func httpSelftestServe(t *testing.T, dir, fragment string) ([]byte, string) {
+	t.Helper()
 	reports := make(chan []byte, 1)
 	mux := http.NewServeMux()
 	mux.Handle("/repo/", http.StripPrefix("/repo/", http.FileServer(http.Dir(dir))))
@@ -396,9 +405,9 @@ func httpSelftestRaw(t *testing.T, dir, fragment string) []byte {
 	}()
 	select {
 	case b := <-reports:
-		return b
+		return b, srv.URL + "/repo/"
 	case <-ctx.Done():
 		t.Fatalf("no self-test report from chromium within 40 s\n%s", stderr.String())
 	}
-	return nil
+	return nil, ""
 }
