@@ -87,7 +87,8 @@ type SweepOptions struct {
 type sweepFigureView struct {
 	Name, Title, Caption string
 	Inline               template.HTML
-	HasPDF, HasGIF       bool // figures/NAME.pdf, figures/NAME.gif were written
+	HasPDF, HasGIF       bool           // figures/NAME.pdf, figures/NAME.gif were written
+	Cells                []cellRunsView // the phase diagram's cells of several runs, which link here
 }
 
 type sweepCell struct {
@@ -158,6 +159,9 @@ func SweepSite(d SweepData, templates fs.FS, o SweepOptions) (map[string][]byte,
 			files["figures/"+f.name+".pdf"] = f.pdf
 		}
 		fv := sweepFigureView{Name: f.name, Title: f.title, Caption: f.caption, Inline: template.HTML(f.inline), HasPDF: o.PDF, HasGIF: slices.Contains(gifs, f.name)}
+		if f.grid != nil {
+			fv.Cells = cellRuns(d, f.grid)
+		}
 		if fv.HasGIF && f.grid != nil {
 			fv.Caption += " The GIF colours each run by its phase so far at each epoch: confusion until it fits, memorization until it groks, then its phase."
 		}

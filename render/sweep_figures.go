@@ -171,6 +171,53 @@ func medianGrok(d SweepData, runs []int) int {
 	return g[(len(g)-1)/2]
 }
 
+// cellAnchor is the id of the list of cell k's runs on the sweep page.
+func cellAnchor(k int) string { return fmt.Sprintf("cell-%d", k) }
+
+// cellRuns lists, for a phase diagram whose cells hold several runs, each cell's runs: the
+// targets of the cells' links on the page.
+func cellRuns(d SweepData, g *phaseGrid) []cellRunsView {
+	// Within a cell, the runs differ in the other axes (the seed's): name them by those.
+	var rest []int
+	for a := range d.Axes {
+		if d.Axes[a].Key != g.ax.Key && d.Axes[a].Key != g.ay.Key {
+			rest = append(rest, a)
+		}
+	}
+	var out []cellRunsView
+	for k, runs := range g.cells {
+		if len(runs) < 2 {
+			continue
+		}
+		i, j := k/g.nx, k%g.nx
+		v := cellRunsView{ID: cellAnchor(k), Label: fmt.Sprintf("%s = %s, %s = %s", g.ay.Key, g.ay.Values[i], g.ax.Key, g.ax.Values[j])}
+		for _, r := range runs {
+			run := d.Runs[r]
+			grok := "never groks"
+			if run.Grokked >= 0 {
+				grok = fmt.Sprintf("groks at %d", run.Grokked)
+			}
+			var name []string
+			for _, a := range rest {
+				name = append(name, d.Axes[a].Key+"="+run.Values[a])
+			}
+			v.Runs = append(v.Runs, cellRunView{Name: strings.Join(name, ","), Href: run.Href, Phase: run.Phase, Grok: grok})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// cellRunsView is one cell's runs, as the sweep page lists them.
+type cellRunsView struct {
+	ID, Label string
+	Runs      []cellRunView
+}
+
+type cellRunView struct {
+	Name, Href, Phase, Grok string
+}
+
 var cellOpen = regexp.MustCompile(`<g class="cell cell-(\d+)">\n`)
 
 // phaseGrid is the phase diagram before drawing: its axes, its cells (the runs of each) and
@@ -401,33 +448,27 @@ func phaseDiagram(d SweepData, l sweepLayout, withPDF bool) (sweepFig, error) {
 	if l.seed >= 0 {
 		seeds = fmt.Sprintf(" over the %d values of %s (each cell's colours are the share of its runs in each phase)", len(d.Axes[l.seed].Values), d.Axes[l.seed].Key)
 	}
-	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report (the median run's)."
+	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report, or, with several runs, to the list of its runs below."
 	if err := renderFig(&f, g.w, g.h, g.frame, withPDF, g.draw(g.finalView())); err != nil {
 		return f, err
 	}
 	svg := f.svg
-	// The page's copy: each cell in a link to its median run.
+	// The page's copy: each cell in a link to its run's report, or, for a cell of several runs
+	// (a seed axis), to the list of its runs under the figure (cellRuns).
 	inline := cellOpen.ReplaceAllFunc(svg, func(m []byte) []byte {
 		k, _ := strconv.Atoi(string(cellOpen.FindSubmatch(m)[1]))
-		runs := f.cells[k]
 		href := ""
-		med := medianGrok(d, runs)
-		for _, r := range runs {
-			if d.Runs[r].Grokked == med && d.Runs[r].Href != "" {
-				href = d.Runs[r].Href
-				break
-			}
-		}
-		for _, r := range runs {
-			if href == "" && d.Runs[r].Href != "" {
-				href = d.Runs[r].Href
-			}
+		switch runs := f.cells[k]; {
+		case len(runs) > 1:
+			href = "#" + cellAnchor(k)
+		case len(runs) == 1 && d.Runs[runs[0]].Href != "":
+			href = d.Runs[runs[0]].Href + "index.html"
 		}
 		g := fmt.Sprintf(`<g class="cell" data-cell="%d">`+"\n", k)
 		if href == "" {
 			return []byte(`<a>` + g)
 		}
-		return []byte(`<a href="` + href + `index.html">` + g)
+		return []byte(`<a href="` + href + `">` + g)
 	})
 	// close each cell's link after its group (cells hold no nested group)
 	var out []byte

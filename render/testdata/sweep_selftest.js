@@ -66,7 +66,16 @@
     }
     const a = $('#fig-phases svg a[href]');
     c.cellHref = a ? a.getAttribute('href') : '';
-    c.cellRunLinks = $$('#runs-table a').map((x) => x.getAttribute('href')).includes(c.cellHref);
+    // A cell of one run links to its report; a cell of several (a seed axis) to the list of its
+    // runs under the figure, each linking to a report of the table.
+    const reports = $$('#runs-table a').map((x) => x.getAttribute('href'));
+    if (c.cellHref.startsWith('#')) {
+      const li = document.getElementById(c.cellHref.slice(1));
+      const links = li ? [...li.querySelectorAll('a')].map((x) => x.getAttribute('href')) : [];
+      c.cellRunLinks = links.length > 1 && links.every((h) => reports.includes(h));
+    } else {
+      c.cellRunLinks = reports.includes(c.cellHref);
+    }
     // sort by the grokked column, then again (descending)
     const ths = $$('#runs-table thead th');
     const col = ths.findIndex((th) => th.textContent.trim() === 'grokked');
