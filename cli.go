@@ -115,23 +115,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, usagef("flag -sweep cannot be combined with -load (a sweep trains or loads its runs from the run cache)")
 	}
 	if o.load != "" {
-		// A folder with its own config.json takes no config flags; one without takes its sizes
-		// from the checkpoints and the rest from the defaults and the config flags.
-		own := runstore.HasConfig(o.load)
-		if o.configFile != "" || o.init != "" || own && len(o.configFlags) > 0 {
-			what := "-config"
-			if o.init != "" {
-				what = "-init"
-			} else if len(o.configFlags) > 0 {
-				what = "-" + o.configFlags[0].key.FlagName()
-			}
+		// A folder with its own config.json takes no config; one without takes its sizes from
+		// the checkpoints and the rest from the defaults, -config and the config flags.
+		what := ""
+		switch {
+		case o.init != "":
+			what = "-init"
+		case runstore.HasConfig(o.load) && o.configFile != "":
+			what = "-config"
+		case runstore.HasConfig(o.load) && len(o.configFlags) > 0:
+			what = "-" + o.configFlags[0].key.FlagName()
+		}
+		if what != "" {
 			return nil, usagef("flag -load cannot be combined with %s (the loaded run has its own config)", what)
 		}
-		o.cfg = def
-		for _, f := range o.configFlags {
-			f.key.SetFlag(&o.cfg, f.text)
-		}
-		return o, nil
 	}
 	o.cfg = def
 	if o.configFile != "" {
@@ -143,6 +140,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	for _, f := range o.configFlags {
 		f.key.SetFlag(&o.cfg, f.text) // the syntax was checked by Set
+	}
+	if o.load != "" {
+		return o, nil // validated with the sizes the checkpoints give (runstore.LoadRun)
 	}
 	if err := o.cfg.Validate(); err != nil {
 		var fe *compute.FieldError

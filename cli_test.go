@@ -116,6 +116,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-load", "emptyrun"}, `maxgrok: run emptyrun: no checkpoints found: expected a run folder`},
 		{[]string{"-load", "configrun", "-lr", "0.1"}, `maxgrok: flag -load cannot be combined with -lr (the loaded run has its own config)`},
 		{[]string{"-load", "configrun"}, `maxgrok: run configrun: no checkpoints found`},
+		{[]string{"-load", "emptyrun", "-init", "truncated.safetensors"}, `maxgrok: flag -load cannot be combined with -init`},
+		{[]string{"-load", "configrun", "-config", "bad.json"}, `maxgrok: flag -load cannot be combined with -config`},
 		{[]string{"-out", "."}, `maxgrok: flag -out: "." is the current folder`},
 		{[]string{"-out", "/"}, `maxgrok: flag -out: "/" is the file system root`},
 		{[]string{"-out", "runs/site"}, `maxgrok: flag -out: "runs/site" is inside the run cache "runs"`},
@@ -541,6 +543,13 @@ func TestLoadTorch(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
 		t.Error("-load created a run cache")
+	}
+	os.WriteFile(filepath.Join(dir, "wd.json"), []byte(`{"weight_decay": 0.5}`), 0o644)
+	if code, _, stderr := runCLI(t, dir, "-quiet", "-load", lightning, "-config", "wd.json", "-out", "site2"); code != 0 {
+		t.Fatalf("-load a Lightning folder with -config: exit %d, %s", code, stderr)
+	}
+	if cfg, err := os.ReadFile(filepath.Join(dir, "site2", "data", "config.json")); err != nil || !strings.Contains(string(cfg), `"weight_decay": 0.5`) {
+		t.Errorf("-config's weight decay for a folder without config.json: %s, %v", cfg, err)
 	}
 	code, _, stderr = runCLI(t, dir, "-quiet", "-load", runfolder, "-lr", "0.1")
 	if code != 2 || !strings.Contains(stderr, "flag -load cannot be combined with -lr (the loaded run has its own config)") {
