@@ -160,6 +160,30 @@ func (m *machine) pop() (Value, error) {
 	return v, nil
 }
 
+// pop2 removes the two top items and returns them in stack order: a below b.
+func (m *machine) pop2() (a, b Value, err error) {
+	if len(m.stack)-m.floor() < 2 {
+		return nil, nil, m.errf("pickle: stack underflow")
+	}
+	n := len(m.stack)
+	a, b = m.stack[n-2], m.stack[n-1]
+	clear(m.stack[n-2:])
+	m.stack = m.stack[:n-2]
+	return a, b, nil
+}
+
+// pop3 is pop2 for three items.
+func (m *machine) pop3() (a, b, c Value, err error) {
+	if len(m.stack)-m.floor() < 3 {
+		return nil, nil, nil, m.errf("pickle: stack underflow")
+	}
+	n := len(m.stack)
+	a, b, c = m.stack[n-3], m.stack[n-2], m.stack[n-1]
+	clear(m.stack[n-3:])
+	m.stack = m.stack[:n-3]
+	return a, b, c, nil
+}
+
 func (m *machine) top() (Value, error) {
 	if len(m.stack) <= m.floor() {
 		return nil, m.errf("pickle: stack underflow")
@@ -538,11 +562,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.appendTo(items)
 	case opSetItem:
-		v, err := m.pop()
-		if err != nil {
-			return err
-		}
-		k, err := m.pop()
+		k, v, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -583,11 +603,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.pushGlobal(string(mod), string(name))
 	case opStackGlobal:
-		name, err := m.pop()
-		if err != nil {
-			return err
-		}
-		mod, err := m.pop()
+		mod, name, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -598,11 +614,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.pushGlobal(ms, ns)
 	case opReduce:
-		args, err := m.pop()
-		if err != nil {
-			return err
-		}
-		fn, err := m.pop()
+		fn, args, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -616,11 +628,7 @@ func (m *machine) step(op byte) error {
 		}
 		m.push(v)
 	case opNewObj:
-		args, err := m.pop()
-		if err != nil {
-			return err
-		}
-		cls, err := m.pop()
+		cls, args, err := m.pop2()
 		if err != nil {
 			return err
 		}
@@ -634,15 +642,7 @@ func (m *machine) step(op byte) error {
 		}
 		m.push(v)
 	case opNewObjEx:
-		kw, err := m.pop()
-		if err != nil {
-			return err
-		}
-		args, err := m.pop()
-		if err != nil {
-			return err
-		}
-		cls, err := m.pop()
+		cls, args, kw, err := m.pop3()
 		if err != nil {
 			return err
 		}
