@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -631,5 +632,18 @@ func TestKilledBuilds(t *testing.T) {
 	}
 	if d := filetree.Diff(tree(t, site), siteA); len(d) > 0 {
 		t.Errorf("after the kills: %v", d)
+	}
+}
+
+// TestOutHomeWithoutHOME checks that with HOME unset the home folder is still found (from the
+// user database) and refused as -out.
+func TestOutHomeWithoutHOME(t *testing.T) {
+	u, err := user.Current()
+	if err != nil || u.HomeDir == "" {
+		t.Skip("no user database entry")
+	}
+	t.Setenv("HOME", "")
+	if err := checkOut(u.HomeDir, filepath.Join(t.TempDir(), "runs")); err == nil || !strings.Contains(err.Error(), "is the home folder") {
+		t.Errorf("checkOut(%q) with HOME unset: %v, want the home folder refused", u.HomeDir, err)
 	}
 }
