@@ -494,6 +494,20 @@ func httpSelftest(t *testing.T, dir, fragment string) selftestReport {
 	return rep
 }
 
+// screenshotDir is where the screenshot tests write: $MAXGROK_SCREENSHOTS when set (to keep
+// and look at them), else a temporary folder.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	out := os.Getenv("MAXGROK_SCREENSHOTS")
+	if out == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestScreenshots renders the site (the reference run when ../shared is present, else the small
 // run) in light and dark mode and at a phone's width. Look at the PNGs: set
 // MAXGROK_SCREENSHOTS=dir to keep them.
@@ -502,12 +516,7 @@ func TestScreenshots(t *testing.T) {
 	if testing.Short() {
 		t.Skip("screenshots are not checked in -short mode")
 	}
-	out := os.Getenv("MAXGROK_SCREENSHOTS")
-	if out == "" {
-		out = t.TempDir()
-	} else if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := screenshotDir(t)
 	r := slidingRun(16, 2000, 50)
 	if _, ok := testref.Find("reference/default/run"); ok && os.Getenv("MAXGROK_SCREENSHOTS") != "" {
 		r = payloadRefRun(t)

@@ -333,12 +333,7 @@ func TestSweepScreenshots(t *testing.T) {
 	if testing.Short() {
 		t.Skip("screenshots are not checked in -short mode")
 	}
-	out := os.Getenv("MAXGROK_SCREENSHOTS")
-	if out == "" {
-		out = t.TempDir()
-	} else if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := screenshotDir(t)
 	seeds := fakeSweep(1, 1, 32, 100)
 	seeds.Axes = seeds.Axes[2:]
 	for i := range seeds.Runs {

@@ -351,17 +351,19 @@ func LoadRun(dir string, base compute.Config) (*compute.Run, error) {
 	}
 	hasConfig := HasConfig(dir)
 	c := base
+	var first compute.TensorSource // files[0]'s tensors, when read for the sizes
+	firstEpoch := 0
 	if hasConfig {
 		if c, err = LoadConfigFile(filepath.Join(dir, ConfigFile), compute.DefaultConfig()); err != nil {
 			return nil, err
 		}
 	} else {
 		// The sizes from the first checkpoint's shapes.
-		src, _, err := readAny(files[0])
-		if err != nil {
+		var err error
+		if first, firstEpoch, err = readAny(files[0]); err != nil {
 			return nil, err
 		}
-		m, err := dimsFromShapes(src, files[0].path)
+		m, err := dimsFromShapes(first, files[0].path)
 		if err != nil {
 			return nil, err
 		}
@@ -375,7 +377,14 @@ func LoadRun(dir string, base compute.Config) (*compute.Run, error) {
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) {
 		if files[i].final && len(files) > 1 {
-			return // read below, if no checkpoint has its epoch
+			return // orderCheckpoints checks that it loads
+		}
+		if i == 0 && first != nil { // read already
+			files[0].epoch = firstEpoch
+			if params[0], errs[0] = compute.ParamsFrom(first, m); errs[0] != nil {
+				errs[0] = fmt.Errorf("checkpoint %s: %w", files[0].path, errs[0])
+			}
+			return
 		}
 		params[i], files[i].epoch, errs[i] = readCheckpointFile(files[i], m)
 	})
