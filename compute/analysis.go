@@ -152,7 +152,7 @@ func (az *Analyzer) circuits(a *Analysis, p *Params) {
 // metrics. The losses are summed in that order with the functions compute.Evaluator.Eval uses,
 // so they equal bit for bit what it returns for the training and test sets. Like Eval, it
 // runs the inputs in groups of inputGroup: the logits of each, then the exponentials of all of them
-// (expShiftedSums), then the losses in input order.
+// (expShiftedSums) and their logarithms (logsOnePlus), then the losses in input order.
 func (az *Analyzer) perInput(an *Analysis) {
 	V, n1 := az.dims.V, az.dims.N+1
 	t := az.tables
@@ -160,7 +160,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 	var trainLoss, testLoss float64
 	var correct, trainCorrect, testCorrect, nTrain int
 	var im [inputGroup]int
-	var shift, second, sums [inputGroup]float64 // shift: each input's largest logit
+	var shift, second, sums, logs [inputGroup]float64 // shift: each input's largest logit
 	for lo := 0; lo < V*V; lo += inputGroup {
 		r := min(inputGroup, V*V-lo)
 		for j := range r {
@@ -196,10 +196,11 @@ func (az *Analyzer) perInput(an *Analysis) {
 		}
 		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as logSoftmaxAt without grad
 		expShiftedSums(az.exps, az.logits, V, r, &shift, &im, &sums, false)
+		logsOnePlus(&logs, &sums, r, az.log1p)
 		for j := range r {
 			i := lo + j
 			y := max(i/V, i%V)
-			ls := logSoftmaxFromSum(az.logits[j*V:(j+1)*V], nil, y, im[j], sums[j], az.log1p, false, 0)
+			ls := az.logits[j*V+y] - shift[j] - logs[j] // logSoftmaxFromSum
 			ok := im[j] == y
 			if ok {
 				correct++

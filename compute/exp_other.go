@@ -24,3 +24,8 @@ func attnKernel(a, s *[12]float64) bool {
 func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64) {
 	panic("compute: no group kernel on this architecture")
 }
+
+// log1p4Kernel is never called without an assembly kernel.
+func log1p4Kernel(dst, x *[4]float64) bool {
+	panic("compute: no log1p kernel on this architecture")
+}

@@ -70,19 +70,32 @@ func outer(out, x, y []float64, m, n int) {
 	blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: n, Inc: 1, Data: y}, general(m, n, out))
 }
 
+// dot returns the sum of x[i]·y[i], added left to right.
 func dot(x, y []float64) float64 {
 	y = y[:len(x)]
 	s := 0.0
 	for i, v := range x {
-		s += v * y[i]
+		s += float64(v * y[i]) // rounded before the sum: never fused into a multiply-add
 	}
 	return s
 }
 
-// axpy adds a·x to y.
+// axpy adds a·x to y: y[i] = y[i] + a·x[i], the product rounded first, on amd64 with AVX2 four
+// at a time (pass2_amd64.s), else axpyGo.
 func axpy(y []float64, a float64, x []float64) {
 	y = y[:len(x)]
+	if havePass2Kernel && len(x) > 0 {
+		axpyKernel(&y[0], &x[0], a, len(x))
+		return
+	}
+	axpyGo(y, a, x)
+}
+
+// axpyGo is axpy's portable form, and its definition. The product is converted to float64 so
+// that no compiler may fuse it into a multiply-add.
+func axpyGo(y []float64, a float64, x []float64) {
+	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float64(a * v)
 	}
 }

@@ -227,19 +227,21 @@ func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) fl
 // logSoftmaxFromSum is logSoftmaxAt's end, given e[len(x)] = exp(x - x[im]) (needed with grad
 // only) and their sum s: without grad the sum but e[im], with grad the sum of all.
 func logSoftmaxFromSum(x, e []float64, y, im int, s float64, log1p, grad bool, scale float64) float64 {
-	mx := x[im]
 	if grad {
-		e = e[:len(x)]
-		s -= e[im] // minus e[im] = exp(0) = 1
-		// softmax = e / (1 + s) with e[im] = 1
-		k := scale / (1 + s)
-		scaleBy(e, k)
-		e[y] -= scale
+		s = softmaxGrad(e[:len(x)], y, im, s, scale)
 	}
-	if log1p {
-		return x[y] - mx - math.Log1p(s)
-	}
-	return x[y] - mx - math.Log(1+s)
+	return x[y] - x[im] - logOnePlus(s, log1p)
+}
+
+// softmaxGrad sets e = exp(x - x[im]) to scale·(softmax(x) - onehot(y)), given s, the sum of
+// all of e, and returns s - e[im], the sum without e[im] = exp(0) = 1 that the loss takes.
+func softmaxGrad(e []float64, y, im int, s, scale float64) float64 {
+	s -= e[im]
+	// softmax = e / (1 + s) with e[im] = 1
+	k := scale / (1 + s)
+	scaleBy(e, k)
+	e[y] -= scale
+	return s
 }
 
 // TablesGrad holds the gradient of the loss with respect to the tables that pass 2 reads.

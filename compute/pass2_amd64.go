@@ -18,6 +18,16 @@ func logitsKernel(logits, direct, le, l0, l1 *float64, aE, a0, a1 float64, n int
 //go:noescape
 func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64)
 
+// axpyKernel is axpy in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func axpyKernel(y, x *float64, a float64, n int)
+
+// allFiniteKernel is allFinite in AVX2 assembly. The caller checks the bounds.
+//
+//go:noescape
+func allFiniteKernel(x *float64, n int) bool
+
 // scaleKernel is scaleBy in AVX2 assembly. The caller checks the bounds.
 //
 //go:noescape

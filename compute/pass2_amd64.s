@@ -410,3 +410,103 @@ mtailloop:
 mdone:
 	VZEROUPPER
 	RET
+
+// func axpyKernel(y, x *float64, a float64, n int)
+//
+// y[i] = y[i] + a·x[i] for i < n, the product rounded before the sum (axpyGo's operations).
+TEXT ·axpyKernel(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	VBROADCASTSD a+16(FP), Y15
+	MOVQ         n+24(FP), CX
+	MOVQ         CX, BX
+	ANDQ         $3, BX
+	SHRQ         $2, CX
+	JZ           xtail
+
+xloop:
+	VMULPD  (SI), Y15, Y0 // a·x
+	VADDPD  (DI), Y0, Y0  // y + a·x
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     xloop
+
+xtail:
+	TESTQ BX, BX
+	JZ    xdone
+
+xtailloop:
+	VMULSD (SI), X15, X0
+	VADDSD (DI), X0, X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, SI
+	ADDQ   $8, DI
+	DECQ   BX
+	JNZ    xtailloop
+
+xdone:
+	VZEROUPPER
+	RET
+
+// func allFiniteKernel(x *float64, n int) bool
+//
+// Whether no x[i], i < n, is NaN or infinite: x - x is +0 for a finite x and NaN otherwise,
+// and the OR of the unordered compares of those differences with themselves finds any NaN,
+// 16 values per step in four independent registers.
+TEXT ·allFiniteKernel(SB), NOSPLIT, $0-17
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VXORPD Y4, Y4, Y4 // the unordered lanes
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVQ   CX, BX
+	ANDQ   $15, BX
+	SHRQ   $4, CX
+	JZ     ftail
+
+floop:
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VSUBPD  Y0, Y0, Y0
+	VSUBPD  Y1, Y1, Y1
+	VSUBPD  Y2, Y2, Y2
+	VSUBPD  Y3, Y3, Y3
+	VCMPPD  $3, Y0, Y0, Y0 // UNORD_Q: NaN
+	VCMPPD  $3, Y1, Y1, Y1
+	VCMPPD  $3, Y2, Y2, Y2
+	VCMPPD  $3, Y3, Y3, Y3
+	VORPD   Y0, Y4, Y4
+	VORPD   Y1, Y5, Y5
+	VORPD   Y2, Y6, Y6
+	VORPD   Y3, Y7, Y7
+	ADDQ    $128, SI
+	DECQ    CX
+	JNZ     floop
+
+ftail:
+	TESTQ BX, BX
+	JZ    fdone
+
+ftailloop:
+	VMOVSD  (SI), X0
+	VSUBSD  X0, X0, X0
+	VCMPPD  $3, X0, X0, X0 // the low lane: NaN; the high one is 0 (VMOVSD clears it)
+	VORPD   Y0, Y4, Y4
+	ADDQ    $8, SI
+	DECQ    BX
+	JNZ     ftailloop
+
+fdone:
+	VORPD     Y5, Y4, Y4
+	VORPD     Y7, Y6, Y6
+	VORPD     Y6, Y4, Y4
+	VMOVMSKPD Y4, AX
+	TESTQ     AX, AX
+	SETEQ     ret+16(FP)
+	VZEROUPPER
+	RET

@@ -13,6 +13,14 @@ func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func axpyKernel(y, x *float64, a float64, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
+func allFiniteKernel(x *float64, n int) bool {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func scaleKernel(x *float64, k float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }

@@ -24,7 +24,7 @@ func pass2Args(r *rand.Rand, n int, edges bool) []float64 {
 // payload may differ).
 func sameOrNaN(a, b float64) bool { return same(a, b) || a != a && b != b }
 
-// TestPass2Kernels checks logitsRow, backwardRow and scaleBy (the AVX2 kernels where the CPU
+// TestPass2Kernels checks logitsRow, backwardRow, scaleBy, axpy and allFinite (the AVX2 kernels where the CPU
 // has them) against their Go loops bit for bit, on every length 0..70 and on slices at every
 // alignment, on random values and edge values; the elements after the slices must stay
 // untouched.
@@ -75,6 +75,25 @@ func TestPass2Kernels(t *testing.T) {
 				scaleBy(x[:n], aE)
 				scaleByGo(y[:n], aE)
 				check("scaleBy", n, off, x, y)
+
+				x = pass2Args(r, n+1, edges)
+				y = append([]float64(nil), x...)
+				axpy(x[:n], a0, in[0])
+				axpyGo(y[:n], a0, in[0])
+				check("axpy", n, off, x, y)
+
+				// allFinite: the window as it is, then with a NaN or an infinity at each place
+				w := append([]float64(nil), in[1]...)
+				if got, want := allFinite(w), allFiniteGo(w); got != want {
+					t.Fatalf("allFinite n=%d off=%d: %v, Go loop %v", n, off, got, want)
+				}
+				for i := range w {
+					clear(w)
+					w[i] = []float64{math.NaN(), math.Inf(1), math.Inf(-1)}[i%3]
+					if allFinite(w) || allFiniteGo(w) {
+						t.Fatalf("allFinite n=%d: %v at %d not found", n, w[i], i)
+					}
+				}
 			}
 		}
 	}

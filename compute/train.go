@@ -35,8 +35,8 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
 // The inputs run in groups of inputGroup: the forward pass of each input of the group, then the
-// exponentials of all of them (expShiftedSums), then, input by input, the loss and the
-// backward pass. Every input's result and every sum over the inputs (the loss, the gradient)
+// exponentials of all of them (expShiftedSums), the softmax gradients, the logarithms of all of
+// them (logsOnePlus), then, input by input, the loss and the backward pass. Every input's result and every sum over the inputs (the loss, the gradient)
 // are the same, in the same order, as one input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
@@ -45,7 +45,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	correct := 0
 	inv := 1 / float64(B)
 	var im, skip [inputGroup]int
-	var shift, sums [inputGroup]float64
+	var shift, sums, logs [inputGroup]float64
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
 		if r == 4 {
@@ -65,16 +65,21 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 			}
 		}
 		expShiftedSums(e.probs, e.logits, V, r, &shift, &skip, &sums, grad)
+		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
+			for j := range r {
+				sums[j] = softmaxGrad(e.probs[j*V:(j+1)*V], ds.Labels[lo+j], im[j], sums[j], inv)
+			}
+		}
+		logsOnePlus(&logs, &sums, r, e.log1p)
 		for j := range r {
 			y := ds.Labels[lo+j]
 			if im[j] == y {
 				correct++
 			}
-			// the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
-			logits, probs := e.logits[j*V:(j+1)*V], e.probs[j*V:(j+1)*V]
-			loss -= logSoftmaxFromSum(logits, probs, y, im[j], sums[j], e.log1p, grad, inv)
+			logits := e.logits[j*V : (j+1)*V]
+			loss -= logits[y] - logits[im[j]] - logs[j] // logSoftmaxFromSum
 			if grad {
-				ExampleBackward(e.Grad, t, probs, e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
+				ExampleBackward(e.Grad, t, e.probs[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
 			}
 		}
 	}

@@ -16,12 +16,14 @@ import (
 )
 
 // GzipLevel and BrotliQuality are the compression settings of PayloadScripts. The payload's layout
-// leaves the match search little to do: on the reference run (one core each) gzip -6 takes 33 ms
-// for 297 KB where -9 takes 100 ms for 295 KB, and brotli 6 takes 37 ms for 284 KB where 9
-// takes 90 ms for 281 KB and 11 several seconds.
+// leaves the match search little to do, and each level above 5 costs more CPU than it saves
+// bytes: on the reference run's payload (819 KB, one core) gzip 5 and brotli 5 take 94 ms
+// together for 374 KB and 358 KB of script, where 6 takes 138 ms for 372 KB and 355 KB (-0.7 %),
+// 9 three times as long and brotli 11 several seconds; brotli 4 saves another 26 ms for a 2.5 %
+// larger script.
 const (
-	GzipLevel     = 6
-	BrotliQuality = 6
+	GzipLevel     = 5
+	BrotliQuality = 5
 )
 
 // PayloadScripts compresses payload with gzip (GzipLevel) and with brotli (BrotliQuality), the
