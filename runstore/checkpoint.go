@@ -14,23 +14,22 @@ import (
 // tensor (biases included) as F64 so that a checkpoint reloads bit for bit, and the epoch in
 // __metadata__.
 func WriteCheckpoint(path string, p *compute.Params, epoch int) error {
-	_, err := writeCheckpoint(nil, path, p, epoch)
-	return err
+	buf, err := encodeCheckpoint(nil, p, epoch)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, buf)
 }
 
-// writeCheckpoint is WriteCheckpoint encoding the file into buf (whose contents it replaces),
-// and returns the buffer, so that a caller writing many checkpoints reuses one.
-func writeCheckpoint(buf []byte, path string, p *compute.Params, epoch int) ([]byte, error) {
+// encodeCheckpoint encodes WriteCheckpoint's file into buf (whose contents it replaces), and
+// returns the buffer, so that a caller writing many checkpoints reuses one.
+func encodeCheckpoint(buf []byte, p *compute.Params, epoch int) ([]byte, error) {
 	specs := p.Dims.Tensors()
 	tensors := make([]safetensors.Tensor, len(specs))
 	for i, s := range specs {
 		tensors[i] = safetensors.Tensor{Name: s.Name, DType: safetensors.F64, Shape: s.Shape, F64: p.Tensor(i)}
 	}
-	buf, err := safetensors.Append(buf[:0], tensors, map[string]string{"epoch": strconv.Itoa(epoch)})
-	if err != nil {
-		return buf, err
-	}
-	return buf, atomicfile.WriteFile(path, buf)
+	return safetensors.Append(buf[:0], tensors, map[string]string{"epoch": strconv.Itoa(epoch)})
 }
 
 // readSafetensors reads the regular file path as safetensors; memory use stays within the

@@ -91,6 +91,12 @@ func ReadInit(path string, c compute.Config) (*compute.Params, []byte, error) {
 // the last checkpoint reached; a later TrainRun of the same config in the same folder resumes
 // from there and produces the same files as an uninterrupted run.
 func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir string, progress func(Progress)) (*compute.Run, error) {
+	return trainRun(ctx, c, init, dir, progress, nil)
+}
+
+// trainRun is TrainRun, calling written (if not nil) on the checkpoint worker's goroutine
+// after each checkpoint write with the write's error, which lets a test wait for a failure.
+func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir string, progress func(Progress), written func(epoch int, err error)) (*compute.Run, error) {
 	state, err := prepareFolder(dir, c)
 	if err != nil {
 		return nil, err
@@ -98,7 +104,7 @@ func TrainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	run := &compute.Run{Config: c, Epochs: c.CheckpointEpochs()}
 	run.Checkpoints = make([]*compute.Params, len(run.Epochs))
 	run.Analyses = make([]*compute.Analysis, len(run.Epochs))
-	w := startCheckpointWorker(run, dir)
+	w := startCheckpointWorker(run, dir, written)
 
 	tr := compute.NewTrainer(c, init.Clone())
 	var metrics []compute.EpochMetrics
@@ -197,7 +203,7 @@ type checkpointJob struct {
 	write bool // false for a checkpoint already on disk (a resume)
 }
 
-func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
+func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int, err error)) *checkpointWorker {
 	w := &checkpointWorker{run: run, dir: dir, jobs: make(chan checkpointJob, len(run.Epochs))}
 	w.done.Go(func() {
 		an := compute.NewAnalyzer(run.Config, compute.TrainMask(run.Config))
@@ -209,7 +215,13 @@ func startCheckpointWorker(run *compute.Run, dir string) *checkpointWorker {
 			epoch := run.Epochs[j.i]
 			if j.write {
 				var err error
-				if buf, err = writeCheckpoint(buf, filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), j.p, epoch); err != nil {
+				if buf, err = encodeCheckpoint(buf, j.p, epoch); err == nil {
+					err = overwrite(filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), buf)
+				}
+				if written != nil {
+					written(epoch, err)
+				}
+				if err != nil {
 					w.err.Store(&err)
 					continue
 				}
