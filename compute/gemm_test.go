@@ -38,8 +38,8 @@ func sameBits(a, b []float64) int {
 	return -1
 }
 
-// TestGemmMatchesGonum checks matmul, matmulTN and matmulNT (the AVX2 kernels where the CPU
-// has them) against gonum's Dgemm bit for bit: on every shape from the small ones, across the
+// TestGemmMatchesGonum checks matmul, matmulTN and matmulNT against gonum's Dgemm, and outer
+// against its Dger (the AVX2 kernels where the CPU has them), bit for bit: on every shape from the small ones, across the
 // kernels' 4- and 32-column steps and the k%4 tails, to those where gonum goes parallel, with
 // beta 0 and 1, on random values and on edge values.
 func TestGemmMatchesGonum(t *testing.T) {
@@ -69,17 +69,24 @@ func TestGemmMatchesGonum(t *testing.T) {
 			func(out, a, b []float64, m, n, k int, beta float64) {
 				blas64.Gemm(blas.NoTrans, blas.Trans, 1, gen(m, n, a), gen(k, n, b), beta, gen(m, k, out))
 			}, func(m, n, k int) (int, int, int) { return m * n, k * n, m * k }},
+		{"Outer", func(out, a, b []float64, m, k, n int, beta float64) { outer(out, a, b, m, n) },
+			func(out, a, b []float64, m, k, n int, beta float64) {
+				blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: a}, blas64.Vector{N: n, Inc: 1, Data: b}, gen(m, n, out))
+			}, func(m, k, n int) (int, int, int) { return m, n, m * n }},
 	}
 	cases := 0
 	for _, pr := range products {
 		for _, edges := range []bool{false, true} {
 			for _, beta := range []float64{0, 1} {
-				if pr.name == "TransNot" && beta == 0 {
-					continue // matmulTN always adds
+				if (pr.name == "TransNot" || pr.name == "Outer") && beta == 0 {
+					continue // matmulTN and outer always add
 				}
 				for _, m := range sizes {
 					for _, k := range sizes {
 						for _, n := range sizes {
+							if pr.name == "Outer" && k != 1 {
+								continue // no inner dimension
+							}
 							if m*k*n > 65*65*65 || m*k*n > 8*8*8 && r.IntN(3) != 0 {
 								continue // a third of the larger shapes
 							}

@@ -65,8 +65,16 @@ func matvec(out, b, x []float64, k, n int, beta float64) {
 	blas64.Gemv(blas.NoTrans, 1, general(k, n, b), blas64.Vector{N: n, Inc: 1, Data: x}, beta, blas64.Vector{N: k, Inc: 1, Data: out})
 }
 
-// outer adds x[m] ⊗ y[n] to out[m,n].
+// outer adds x[m] ⊗ y[n] to out[m,n]: out[i,j] = out[i,j] + x[i]·y[j], as gonum's Dger computes
+// it (with alpha 1, x[i]·1 = x[i]); on amd64 with AVX2 one axpy kernel a row, else gonum.
 func outer(out, x, y []float64, m, n int) {
+	if havePass2Kernel && m > 0 && n > 0 {
+		out, x, y = out[:m*n], x[:m], y[:n]
+		for i, xi := range x {
+			axpyKernel(&out[i*n], &y[0], xi, n)
+		}
+		return
+	}
 	blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: n, Inc: 1, Data: y}, general(m, n, out))
 }
 
