@@ -25,7 +25,7 @@ func reportCPU(b *testing.B) func() {
 	start, ok := processCPU()
 	return func() {
 		if end, ok2 := processCPU(); ok && ok2 && b.N > 0 {
-			b.ReportMetric((end - start).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((end-start).Seconds()/float64(b.N), "cpu-s/op")
 		}
 	}
 }
