@@ -220,7 +220,8 @@ func findCheckpoints(dir string) ([]checkpointFile, bool, error) {
 	if len(out) > 0 {
 		return out, false, checkDuplicates(out)
 	}
-	// wandb: artifacts/model-RUNID:vK/model.ckpt (or the version folders themselves).
+	// wandb: artifacts/model-RUNID:vK/model.ckpt (or the version folders themselves), whatever
+	// the folders are named (model-RUNID-vK on Windows).
 	for _, sub := range []string{"artifacts", "."} {
 		entries, _ := os.ReadDir(filepath.Join(dir, sub))
 		for _, e := range entries {

@@ -26,9 +26,14 @@ func TestLoadTorchLayouts(t *testing.T) {
 		{"lightning/trained-models", every500},
 		{"wandb", every500},
 		{"wandb/artifacts", every500},
+		{"wandb with colons", every500}, // artifacts/model-abc123:vK, as wandb names them on Unix
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
-			r, err := LoadRun(filepath.Join("testdata/torch", tc.dir), compute.DefaultConfig())
+			dir := filepath.Join("testdata/torch", tc.dir)
+			if tc.dir == "wandb with colons" {
+				dir = colonArtifacts(t, "testdata/torch/wandb")
+			}
+			r, err := LoadRun(dir, compute.DefaultConfig())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,6 +63,33 @@ func TestLoadTorchLayouts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// colonArtifacts copies the wandb fixture folder src (artifacts/model-abc123-vK, wandb's
+// Windows names) into a temporary folder with wandb's Unix names, artifacts/model-abc123:vK,
+// and returns it. It skips the test where a file name cannot hold a colon.
+func colonArtifacts(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(filepath.Join(src, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := strings.Replace(e.Name(), "-v", ":v", 1)
+		b, err := os.ReadFile(filepath.Join(src, "artifacts", e.Name(), "model.ckpt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := filepath.Join(dst, "artifacts", name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Skipf("no colons in file names here: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "model.ckpt"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
 
 // TestLoadTorchBad checks that damaged or inconsistent torch files are refused naming the file.

@@ -8,7 +8,9 @@ Run from the repository root, with Debian's python3-torch (1.13) and the referen
 It writes, under runstore/testdata/torch/ (epochs every 500 to keep the files small):
   runfolder/   config.json, checkpoints/epoch-NNNNN.pt (zip format) and .pth (legacy format)
   lightning/   trained-models/max2-epoch=E-step=S.ckpt (E = epochs - 1) and the final max2.pth
-  wandb/       artifacts/model-abc123:vK/model.ckpt, one folder per checkpoint
+  wandb/       artifacts/model-abc123-vK/model.ckpt, one folder per checkpoint (wandb names the
+               folders model-abc123:vK on Unix; the fixtures use its Windows name, which every
+               system can check out, and TestLoadTorchLayouts copies them to the Unix names)
 The Lightning files carry gbmi-like hyper_parameters: a dataclass from a module that does not
 exist at load time, an Enum, torch.device and torch.float32, and Adam's optimizer state.
 """
@@ -105,7 +107,7 @@ def main():
         torch.save(lightning(states[e], e, e == EPOCHS[-1]), f"{lt}/max2-epoch={e - 1}-step={e}.ckpt")
     torch.save({"model": states[EPOCHS[-1]], "model_config": MaxOfN()}, f"{lt}/max2.pth")
     for k, e in enumerate(EPOCHS[1:]):
-        d = f"{OUT}/wandb/artifacts/model-abc123:v{k}"
+        d = f"{OUT}/wandb/artifacts/model-abc123-v{k}"
         os.makedirs(d, exist_ok=True)
         torch.save(lightning(states[e], e, False), f"{d}/model.ckpt")
 
