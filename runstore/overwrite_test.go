@@ -7,7 +7,7 @@ import (
 )
 
 // TestOverwrite checks overwrite's cases: a new file is created, a file of its own is rewritten
-// in place (the same inode), and a hard link or a symbolic link is replaced, leaving the other
+// in place (the same inode), cut to the new length if it was longer, and a hard link or a symbolic link is replaced, leaving the other
 // name's file as it was.
 func TestOverwrite(t *testing.T) {
 	for _, tc := range []struct {
@@ -16,7 +16,8 @@ func TestOverwrite(t *testing.T) {
 		inPlace bool                                   // the file at path keeps its inode
 	}{
 		{"new", func(t *testing.T, path, other string) {}, false},
-		{"own file", func(t *testing.T, path, other string) { write(t, path, "old old old") }, true},
+		{"own longer file", func(t *testing.T, path, other string) { write(t, path, "old old old") }, true},
+		{"own shorter file", func(t *testing.T, path, other string) { write(t, path, "o") }, true},
 		{"hard link", func(t *testing.T, path, other string) {
 			if err := os.Link(other, path); err != nil {
 				t.Skip("no hard links here:", err)
