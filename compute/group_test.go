@@ -109,6 +109,7 @@ type groupCase struct {
 var groupCases = []groupCase{
 	{"V=64", 64, 1, false},
 	{"V=7 (a partial group)", 7, 1, false},
+	{"V=10", 10, 2, false},
 	{"V=13, large weights", 13, 40, false},
 	{"V=5, edge tables", 5, 1, true},
 	{"V=9, edge tables", 9, 3, true},
