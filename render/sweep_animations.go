@@ -47,11 +47,7 @@ func sweepAnimations(d SweepData, figs []sweepFig) (map[string][]byte, []Animati
 // test accuracy at that epoch as the page's slider shows it. The legend lists every phase any
 // frame shows, so that it stays put.
 func phasesGIF(g *phaseGrid, epochs []int) gifRow {
-	var seen [][]string
-	for _, e := range epochs {
-		seen = append(seen, g.viewAt(e).phase)
-	}
-	legend := legendOf(seen...)
+	legend := g.legendOver(epochs, nil)
 	return gifRow{name: "phases", w: g.w, h: g.h + gifHeader, maxColors: 64, draw: func(c draw.Canvas, i int) error {
 		gifEpoch(c, epochs[i])
 		v := g.viewAt(epochs[i])

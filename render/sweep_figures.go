@@ -308,8 +308,24 @@ func (g *phaseGrid) finalView() cellView {
 			v.acc[k] = "test " + pct(mean/float64(n))
 		}
 	}
-	v.legend = legendOf(v.phase)
+	v.legend = g.legendOver(g.epochs, v.phase)
 	return v
+}
+
+// legendOver lists the phases of sweepPhases that some run is in at one of the epochs (its
+// phase so far), or that final holds: the legend of a diagram shown at each of those epochs (by
+// the page's slider, the GIF's frames), so that it stays put.
+func (g *phaseGrid) legendOver(epochs []int, final []string) []string {
+	seen := slices.Clone(final)
+	for r := range g.d.Runs {
+		prev := ""
+		for _, e := range epochs {
+			if ph := phaseSoFar(&g.d.Runs[r], e); ph != prev {
+				seen, prev = append(seen, ph), ph
+			}
+		}
+	}
+	return legendOf(seen)
 }
 
 // phaseSoFar is run's phase as far as its metrics up to epoch e tell: confusion until it fits,
@@ -448,7 +464,7 @@ func phaseDiagram(d SweepData, l sweepLayout, withPDF bool) (sweepFig, error) {
 	if l.seed >= 0 {
 		seeds = fmt.Sprintf(" over the %d values of %s (each cell's colours are the share of its runs in each phase)", len(d.Axes[l.seed].Values), d.Axes[l.seed].Key)
 	}
-	f.caption = "Each cell is coloured by phase" + seeds + " and labelled with the median epoch at which test accuracy reaches 99% (\"never\" if the median run does not); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report, or, with several runs, to the list of its runs below."
+	f.caption = "Each cell is coloured by phase" + seeds + " at the selected epoch, as far as the metrics up to it tell (confusion until train accuracy reaches 1.0, memorization until test accuracy reaches 99%, then the run's phase), and labelled with the median epoch at which test accuracy reaches 99% by then (\"not yet\" if the median run has not, \"never\" at the last epoch); its second line is the test accuracy at the selected epoch (the mean over its runs). A cell links to its run's report, or, with several runs, to the list of its runs below."
 	if err := renderFig(&f, g.w, g.h, g.frame, withPDF, g.draw(g.finalView())); err != nil {
 		return f, err
 	}

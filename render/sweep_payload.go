@@ -5,9 +5,14 @@ package render
 // slider epoch, run-major:
 //
 //	header: {"version": 1, "epochs": [...], "levels": 250,
-//	         "runs": [{"name": ..., "href": ..., "phase": ...}, ...],
+//	         "runs": [{"name": ..., "href": ..., "phase": ...,
+//	                   "memorised": E, "grokked": E}, ...],  (-1: never)
 //	         "cells": [[run, ...], ...],        the phase diagram's cells (absent without one)
+//	         "phases": [[phase, "#rrggbb"], ...], the phases in the cells' order, with their colours
 //	         "frames": {"curves": Frame, ...}}  the figures over epochs
+//
+// With the memorised and grokked epochs the slider colours each run's part of its cell by its
+// phase so far (phaseSoFar), as the static figure colours it by its final phase.
 //
 // Run r's byte at slider position t is its test accuracy at epoch epochs[t] (at its last
 // checkpoint at or before it), quantised to round(acc·levels), 255 where it has no value; the
@@ -28,9 +33,11 @@ const (
 )
 
 type sweepPayloadRun struct {
-	Name  string `json:"name"`
-	Href  string `json:"href"`
-	Phase string `json:"phase"`
+	Name      string `json:"name"`
+	Href      string `json:"href"`
+	Phase     string `json:"phase"`
+	Memorised int    `json:"memorised"`
+	Grokked   int    `json:"grokked"`
 }
 
 type sweepPayloadHeader struct {
@@ -39,6 +46,7 @@ type sweepPayloadHeader struct {
 	Levels  int               `json:"levels"`
 	Runs    []sweepPayloadRun `json:"runs"`
 	Cells   [][]int           `json:"cells,omitempty"`
+	Phases  [][2]string       `json:"phases"`
 	Frames  map[string]Frame  `json:"frames"`
 }
 
@@ -48,7 +56,11 @@ func encodeSweepPayload(d SweepData, epochs []int, figs []sweepFig) ([]byte, err
 		h.Epochs = []int{}
 	}
 	for _, r := range d.Runs {
-		h.Runs = append(h.Runs, sweepPayloadRun{r.Name, r.Href, r.Phase})
+		h.Runs = append(h.Runs, sweepPayloadRun{r.Name, r.Href, r.Phase, r.Memorised, r.Grokked})
+	}
+	for _, ph := range sweepPhases {
+		c := phaseColor(ph, 1)
+		h.Phases = append(h.Phases, [2]string{ph, fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)})
 	}
 	for _, f := range figs {
 		if f.overEpochs {

@@ -251,6 +251,11 @@ type sweepSelftest struct {
 		SortedAsc, SortedDesc            []string
 		AriaSort                         string
 		HoverClass, Tip                  string
+		StripesStatic, LabelsStatic      string // the phase diagram's cells: stripe colours and labels
+		StripesOpen, LabelsOpen          string //   at #epoch=200
+		StripesMoved, LabelsMoved        string //   at the slider's third epoch, 20
+		StripesEnd, LabelsEnd            string //   at the last epoch
+		WidthsMoved, WidthsEnd           bool
 		Playing, Paused                  string // over http only
 		Played                           bool
 	} `json:"checks"`
@@ -295,6 +300,55 @@ func checkSweepSelftest(t *testing.T, rep sweepSelftest, d SweepData, http bool)
 	}
 	if c.HoverClass != "curve r-0 hi" || !strings.HasPrefix(c.Tip, d.Runs[0].Name+"\n") {
 		t.Errorf("hovering run 0's curve: class %q, tip %q", c.HoverClass, c.Tip)
+	}
+	// The phase diagram's cells: each run's phase so far at the selected epoch, as the GIF draws
+	// them (viewAt); the static figure and the last epoch show the final phases.
+	g := newPhaseGrid(&d, layoutOf(d))
+	view := func(v cellView) (stripes, labels string) {
+		var cs, ls []string
+		for k, runs := range g.cells {
+			if len(runs) == 0 {
+				continue
+			}
+			var fills []string
+			for _, ph := range sweepPhases {
+				for _, r := range runs {
+					if v.phase[r] == ph {
+						col := phaseColor(ph, 1)
+						fills = append(fills, fmt.Sprintf("#%02x%02x%02x", col.R, col.G, col.B))
+						break
+					}
+				}
+			}
+			cs, ls = append(cs, strings.Join(fills, " ")), append(ls, v.label[k])
+		}
+		return strings.Join(cs, "|"), strings.Join(ls, "|")
+	}
+	final, finalLabels := view(g.finalView())
+	for _, tc := range []struct {
+		when                          string
+		stripes, labels, wantS, wantL string
+	}{
+		{"static", c.StripesStatic, c.LabelsStatic, final, finalLabels},
+		{"#epoch=200", c.StripesOpen, c.LabelsOpen, "", ""},
+		{"epoch 20", c.StripesMoved, c.LabelsMoved, "", ""},
+		{"the last epoch", c.StripesEnd, c.LabelsEnd, final, finalLabels},
+	} {
+		switch tc.when {
+		case "#epoch=200":
+			tc.wantS, tc.wantL = view(g.viewAt(200))
+		case "epoch 20":
+			tc.wantS, tc.wantL = view(g.viewAt(20))
+		}
+		if tc.stripes != tc.wantS || tc.labels != tc.wantL {
+			t.Errorf("phase diagram at %s: stripes %q labels %q, want %q and %q", tc.when, tc.stripes, tc.labels, tc.wantS, tc.wantL)
+		}
+	}
+	if s20, _ := view(g.viewAt(20)); s20 == final {
+		t.Error("the fake sweep's phases at epoch 20 are its final ones: the test cannot see the recolouring")
+	}
+	if !c.WidthsMoved || !c.WidthsEnd {
+		t.Errorf("the stripes' widths do not add up to their cells' (epoch 20: %v, last: %v)", c.WidthsMoved, c.WidthsEnd)
 	}
 }
 

@@ -3,9 +3,10 @@
  * No dependencies, nothing from the network, no build step; without JavaScript the page shows
  * every figure at the final epoch and the table in sweep order. The payload (render/
  * sweep_payload.go documents it) holds every run's test accuracy at every slider epoch,
- * quantised; the figures are found by their data-fig and their parts by class: g.cell
- * (data-cell K, with text.acc), g.curve.r-K (run K's curve); this script adds line.marker on
- * the figures over epochs. One state object, S; events change it and call commit(). What the
+ * quantised, and its memorised and grokked epochs; the figures are found by their data-fig and
+ * their parts by class: g.cell (data-cell K: its stripes, one path per phase, which the slider
+ * redraws for the runs' phases so far, its label text and text.acc), g.curve.r-K (run K's
+ * curve); this script adds line.marker on the figures over epochs. One state object, S; events change it and call commit(). What the
  * report's script does alike (the payload's Z85 and gzip, #epoch=N, the keys, Play) comes from
  * slider.js, loaded first (window.MaxgrokSlider).
  */
@@ -41,16 +42,56 @@
   const cells = [];
   const markers = [];
 
+  // a run's phase as far as its metrics up to epoch e tell (render/sweep_figures.go, phaseSoFar)
+  function phaseSoFar(run, e) {
+    if (run.phase === 'diverged' || run.phase === 'failed') return run.phase;
+    if (run.memorised < 0 || run.memorised > e) return 'confusion';
+    if (run.grokked < 0 || run.grokked > e) return 'memorization';
+    return run.phase;
+  }
+  // a cell's label at epoch e: the median grokked epoch reached by then (phaseGrid.viewAt)
+  function cellLabel(c, e) {
+    const key = (g) => (g < 0 ? Infinity : g);
+    const g = c.runs.map((r) => { const x = S.H.runs[r].grokked; return x > e ? -1 : x; });
+    g.sort((p, q) => key(p) - key(q) || 0);
+    const m = g[(g.length - 1) >> 1];
+    return m >= 0 ? 'grok ' + m : e >= S.E[S.T - 1] ? 'never' : 'not yet';
+  }
+  // paint redraws cell c's stripes, one per phase in the header's order, each as wide as its
+  // share of the cell's runs (phaseGrid.draw), when the counts change.
+  function paint(c, e) {
+    const counts = S.H.phases.map(([ph]) => c.runs.reduce((n, r) => n + (phaseSoFar(S.H.runs[r], e) === ph), 0));
+    const key = counts.join(',');
+    if (key === c.key) return;
+    c.key = key;
+    const B = c.box, w = B.x1 - B.x0;
+    let x = B.x0, i = 0;
+    counts.forEach((n, p) => {
+      if (!n) return;
+      let el = c.paths[i++];
+      if (!el) { el = doc.createElementNS(SVG_NS, 'path'); el.setAttribute('fill-opacity', c.opacity); c.g.insertBefore(el, c.label || c.text); c.paths.push(el); }
+      const x1 = x + w * n / c.runs.length;
+      el.setAttribute('d', 'M' + x.toFixed(2) + ',' + B.y1 + 'L' + x1.toFixed(2) + ',' + B.y1 + 'L' + x1.toFixed(2) + ',' + B.y0 + 'L' + x.toFixed(2) + ',' + B.y0 + 'Z');
+      el.setAttribute('fill', S.H.phases[p][1]);
+      x = x1;
+    });
+    for (const el of c.paths.splice(i)) el.remove();
+  }
+
   function commit() {
     const t = S.i, e = S.E[t];
     epochEl.textContent = e;
     slider.value = t;
     slider.setAttribute('aria-valuetext', 'epoch ' + e);
     for (const c of cells) {
+      if (!c) continue;
       let sum = 0, n = 0;
       for (const r of c.runs) { const v = a(r, t); if (!Number.isNaN(v)) { sum += v; n++; } }
       const s = 'test ' + (n ? pct(sum / n) : '–');
       if (c.text && c.text.textContent !== s) c.text.textContent = s;
+      if (c.box) paint(c, e);
+      const l = cellLabel(c, e);
+      if (c.label && c.label.textContent !== l) c.label.textContent = l;
     }
     for (const m of markers) {
       const F = m.frame, x = F.x0 + (e - F.x_min) / (F.x_max - F.x_min || 1) * (F.x1 - F.x0);
@@ -146,8 +187,16 @@
     const ph = figs.phases;
     if (ph && S.H.cells) {
       for (const g of ph.svg.querySelectorAll('g.cell')) {
-        const k = g.dataset.cell | 0;
-        cells[k] = { runs: S.H.cells[k] || [], text: g.querySelector('text.acc') };
+        const k = g.dataset.cell | 0, runs = S.H.cells[k] || [];
+        const c = cells[k] = { runs, g, text: g.querySelector('text.acc'), label: g.querySelector('text:not(.acc)'), paths: [...g.querySelectorAll('path')] };
+        // the cell's box, from its stripes' corners; the static stripes are the final epoch's
+        const v = c.paths.flatMap((p) => (p.getAttribute('d').match(/-?[\d.]+/g) || []).map(Number));
+        if (runs.length && v.length >= 8) {
+          const xs = v.filter((_, i) => i % 2 === 0), ys = v.filter((_, i) => i % 2 === 1);
+          c.box = { x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys).toFixed(2), y1: Math.max(...ys).toFixed(2) };
+          c.opacity = c.paths[0].getAttribute('fill-opacity') || '0.5';
+          c.key = S.H.phases.map(([ph]) => runs.filter((r) => S.H.runs[r].phase === ph).length).join(',');
+        }
       }
       ph.svg.addEventListener('mousemove', onCellMove);
       ph.svg.addEventListener('mouseleave', hideTip);

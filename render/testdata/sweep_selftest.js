@@ -1,6 +1,6 @@
 // Injected by sweep_test.go as the first script of a copy of the sweep page. It records console
-// errors and failed loads, then, once the slider is ready, moves it, sorts the table, follows
-// #epoch=N and hovers the curves, and writes a JSON report into <pre id="selftest">.
+// errors and failed loads, then, once the slider is ready, moves it (recording the phase
+// diagram's cells), sorts the table, follows #epoch=N and hovers the curves, and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
   const out = { errors: [], checks: {} };
@@ -25,13 +25,25 @@
     if (location.protocol === 'http:') fetch('__selftest', { method: 'POST', body: pre.textContent });
   }
   const cellTexts = () => $$('#fig-phases g.cell text.acc').map((t) => t.textContent).join('|');
+  // each cell's stripe colours, in order, and its label
+  const stripes = () => $$('#fig-phases g.cell').map((g) => [...g.querySelectorAll('path')].map((p) => p.getAttribute('fill')).join(' ')).join('|');
+  const labels = () => $$('#fig-phases g.cell text:not(.acc)').map((t) => t.textContent).join('|');
+  // the widths of each cell's stripes add up to the cell's
+  const widthsOK = () => $$('#fig-phases g.cell').every((g) => {
+    const xs = [...g.querySelectorAll('path')].map((p) => p.getAttribute('d').match(/-?[\d.]+/g).map(Number).filter((_, i) => i % 2 === 0));
+    const lo = Math.min(...xs.flat()), hi = Math.max(...xs.flat()), sum = xs.reduce((t, x) => t + Math.max(...x) - Math.min(...x), 0);
+    return Math.abs(sum - (hi - lo)) < 0.05;
+  });
   const marker = () => { const m = $('#fig-curves line.marker'); return m ? m.getAttribute('x1') : null; };
   const key = (k, shift) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey: !!shift, bubbles: true }));
   async function run() {
     const M = window.MAXGROK_SWEEP_PAGE;
     if (!M) throw new Error('window.MAXGROK_SWEEP_PAGE is missing');
+    const stripesStatic = stripes(), labelsStatic = labels();
     await M.ready;
     const c = out.checks, S = M.S;
+    c.stripesStatic = stripesStatic; c.labelsStatic = labelsStatic;
+    c.stripesOpen = stripes(); c.labelsOpen = labels();
     c.controlsShown = !$('#controls').hidden;
     c.initialEpoch = $('#epoch').textContent;
     c.initialHash = location.hash;
@@ -44,6 +56,7 @@
     c.movedEpoch = $('#epoch').textContent;
     c.movedWant = String(S.E[2]);
     c.cellsMoved = cellTexts();
+    c.stripesMoved = stripes(); c.labelsMoved = labels(); c.widthsMoved = widthsOK();
     c.markerMoved = marker();
     c.hashMoved = location.hash;
     key('End'); key('ArrowLeft'); key('ArrowLeft', true);
@@ -64,6 +77,9 @@
       c.played = $('#epoch').textContent !== String(S.E[0]);
       M.select(3);
     }
+    M.select(S.T - 1);
+    c.stripesEnd = stripes(); c.labelsEnd = labels(); c.widthsEnd = widthsOK();
+    M.select(3);
     const a = $('#fig-phases svg a[href]');
     c.cellHref = a ? a.getAttribute('href') : '';
     // A cell of one run links to its report; a cell of several (a seed axis) to the list of its
