@@ -226,6 +226,9 @@ func TestExpShiftedSums(t *testing.T) {
 					for j := range rows {
 						shift[j] = []float64{0, 12.375, -3.5, 1e3}[(j+trial)%4]
 						skip[j] = []int{-1, 0, V - 1, V, r.IntN(V + 1)}[(trial+j)%5] // V: none
+						if trial%3 == 2 {
+							skip[j] = -1 // no row skips a column, as with the gradient
+						}
 						for i := range V {
 							v := max(-r.Float64()*708, -708)
 							if j == tc.edges {
@@ -342,4 +345,11 @@ func BenchmarkExpShiftedSums(b *testing.B) {
 			}
 		})
 	}
+	b.Run("group/keep=true/no-skip", func(b *testing.B) { // as the gradient runs it
+		var sums [4]float64
+		none := [4]int{-1, -1, -1, -1}
+		for b.Loop() {
+			expShiftedSums(dst, x, V, 4, &shift, &none, &sums, true)
+		}
+	})
 }

@@ -93,6 +93,14 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	VADDPD   Y2, Y14, Y14     /* sums[j] += e[j] */ \
 	VMOVAPD  Y3, Yc
 
+// COLUMNALL is COLUMN where no lane skips a column (every skip[j] < 0): the same sums, without
+// the skip mask's three instructions.
+#define COLUMNALL(Yc) \
+	VSUBPD   Y15, Yc, Y0      /* x = x[j*V+i] - shift[j] */ \
+	EXP4M                     \
+	VADDPD   Y3, Y14, Y14     /* sums[j] += e[j] */ \
+	VMOVAPD  Y3, Yc
+
 // TRANSPOSE sets Y5-Y8 to the transpose of the 4×4 block in Ya, Yb, Yc, Yd (rows in, columns
 // out, or the reverse): Y5 = (a0, b0, c0, d0), ..., Y8 = (a3, b3, c3, d3). It reads all four
 // before writing any, so Ya..Yd may be Y5..Y8. It clobbers Y0-Y3.
@@ -105,6 +113,10 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	VPERM2F128 $0x20, Y3, Y1, Y6 \
 	VPERM2F128 $0x31, Y2, Y0, Y7 \
 	VPERM2F128 $0x31, Y3, Y1, Y8
+
+	VMOVMSKPD Y13, R12       // the signs of skip[0..3]
+	CMPQ      R12, $15
+	JEQ       loopall        // no lane skips a column (the tail's COLUMN never matches then)
 
 loop:
 	VMOVUPD (SI), Y5         // row 0, columns i .. i+3
@@ -129,6 +141,31 @@ next:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ  loop
+	JMP  tail
+
+loopall: // loop with COLUMNALL
+	VMOVUPD (SI), Y5
+	VMOVUPD (SI)(R10*1), Y6
+	VMOVUPD (SI)(R10*2), Y7
+	VMOVUPD (SI)(R11*1), Y8
+	TRANSPOSE(Y5, Y6, Y7, Y8)
+	COLUMNALL(Y5)
+	COLUMNALL(Y6)
+	COLUMNALL(Y7)
+	COLUMNALL(Y8)
+	TESTQ DX, DX
+	JZ    nextall
+	TRANSPOSE(Y5, Y6, Y7, Y8)
+	VMOVUPD Y5, (DI)
+	VMOVUPD Y6, (DI)(R10*1)
+	VMOVUPD Y7, (DI)(R10*2)
+	VMOVUPD Y8, (DI)(R11*1)
+
+nextall:
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loopall
 
 tail: // the last BX < 4 columns, one at a time
 	TESTQ BX, BX
