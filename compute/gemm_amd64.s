@@ -175,7 +175,8 @@ done:
 // then the k%4 last products added one at a time to s0, then (s1+s3) + (s0+s2). That is the
 // ctmp[j] += alpha * f64.DotUnitary(...) of dgemmSerialNotTrans with alpha = 1, for which
 // alpha·dot is dot exactly, and which Go compiles as dot + c (the order only a NaN's payload
-// shows). Four columns j at a time (accumulators Y0-Y3), then one.
+// shows). Eight columns j at a time where k%4 is 0 (accumulators Y0-Y7), then four (Y0-Y3),
+// then one.
 //
 // Registers: DI c, SI a, DX b row j, R9 ldb*8, R10 k/4, BX k%4, CX the columns left, R11-R14
 // the four b rows, AX the byte offset in the rows, R15 the loop count, Y4 a's group,
@@ -191,6 +192,78 @@ TEXT ·gemmDotKernel(SB), NOSPLIT, $0-48
 	ANDQ $3, BX
 	SHRQ $2, R10
 	MOVQ n+40(FP), CX
+
+// dot8: eight columns at a time where k is a multiple of 4 (no tail), so that each step's
+// eight additions fill the adders where dot4's four wait on their latency.
+dot8:
+	TESTQ  BX, BX
+	JNZ    dot4
+	CMPQ   CX, $8
+	JLT    dot4
+	MOVQ   DX, R11
+	LEAQ   (DX)(R9*1), R12
+	LEAQ   (DX)(R9*2), R13
+	LEAQ   (R12)(R9*2), R14
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ   AX, AX        // the offset in a and in rows 0-3
+	LEAQ   (R9*4), R8    // the offset in rows 4-7: 4 rows further
+	MOVQ   R10, R15
+	TESTQ  R15, R15
+	JZ     reduce8
+
+loop8d:
+	VMOVUPD (SI)(AX*1), Y8
+	VMULPD  (R11)(AX*1), Y8, Y9 // a*b
+	VADDPD  Y9, Y0, Y0          // acc + a*b
+	VMULPD  (R12)(AX*1), Y8, Y10
+	VADDPD  Y10, Y1, Y1
+	VMULPD  (R13)(AX*1), Y8, Y11
+	VADDPD  Y11, Y2, Y2
+	VMULPD  (R14)(AX*1), Y8, Y12
+	VADDPD  Y12, Y3, Y3
+	VMULPD  (R11)(R8*1), Y8, Y9
+	VADDPD  Y9, Y4, Y4
+	VMULPD  (R12)(R8*1), Y8, Y10
+	VADDPD  Y10, Y5, Y5
+	VMULPD  (R13)(R8*1), Y8, Y11
+	VADDPD  Y11, Y6, Y6
+	VMULPD  (R14)(R8*1), Y8, Y12
+	VADDPD  Y12, Y7, Y7
+	ADDQ    $32, AX
+	ADDQ    $32, R8
+	DECQ    R15
+	JNZ     loop8d
+
+reduce8:
+// DOTOUT(Y, X, off) adds the dot product held in Y's four lanes, (s1+s3) + (s0+s2), to the
+// c element at off(DI), as reduce4 does. It clobbers X8, X9 and X.
+#define DOTOUT(Y, X, off) \
+	VEXTRACTF128 $1, Y, X8 \
+	VADDPD       X8, X, X  \
+	VUNPCKHPD    X, X, X8  \
+	VADDSD       X, X8, X8 \
+	VMOVSD       off(DI), X9 \
+	VADDSD       X9, X8, X9 \
+	VMOVSD       X9, off(DI)
+	DOTOUT(Y0, X0, 0)
+	DOTOUT(Y1, X1, 8)
+	DOTOUT(Y2, X2, 16)
+	DOTOUT(Y3, X3, 24)
+	DOTOUT(Y4, X4, 32)
+	DOTOUT(Y5, X5, 40)
+	DOTOUT(Y6, X6, 48)
+	DOTOUT(Y7, X7, 56)
+	ADDQ $64, DI
+	LEAQ (DX)(R9*8), DX
+	SUBQ $8, CX
+	JMP  dot8
 
 dot4:
 	CMPQ   CX, $4
