@@ -2,14 +2,16 @@ package render
 
 // Browser tests: a small site is rendered into a temporary folder and opened in Debian's
 // headless Chromium, over file:// and over http://127.0.0.1. Chromium is driven from the command
-// line only: a copy of index.html gets testdata/browser_selftest.js as its first script, which
-// checks the page once the slider is ready and writes a JSON report into <pre id="selftest">;
+// line only: a copy of index.html gets testdata/selftest_prelude.js and browser_selftest.js as
+// its first scripts, which check the page once the slider is ready and write a JSON report
+// into <pre id="selftest">;
 // `chromium --dump-dom` prints the DOM, and the test reads the report from it. Screenshots
 // (light, dark, narrow) go to a temporary folder, or to $MAXGROK_SCREENSHOTS when set.
 //
 // Without /usr/bin/chromium the test is skipped, except in CI (CI=true), where it fails.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"html"
@@ -42,7 +44,8 @@ func needChromium(t *testing.T) {
 }
 
 // writeSite renders run r into dir as the site builder would (index.html, assets, payload
-// scripts, figures/*.svg); with selftest, index.html loads testdata/browser_selftest.js first.
+// scripts, figures/*.svg); with selftest, index.html loads testdata/selftest_prelude.js and
+// browser_selftest.js first.
 func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	t.Helper()
 	figs, err := Figures(r, false)
@@ -76,16 +79,10 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 		}
 		files[dst] = b
 	}
-	index := page.String()
+	files["index.html"] = []byte(page.String())
 	if selftest {
-		b, err := os.ReadFile(filepath.Join("testdata", "browser_selftest.js"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files["selftest.js"] = b
-		index = strings.Replace(index, "<head>", "<head>\n<script src=\"selftest.js\"></script>", 1)
+		injectSelftest(t, files, "index.html", "browser_selftest.js")
 	}
-	files["index.html"] = []byte(index)
 	for name, b := range files {
 		path := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -95,6 +92,22 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// injectSelftest makes files[page] load testdata/selftest_prelude.js, then testdata/script, as
+// its first scripts, adding both to files.
+func injectSelftest(t testing.TB, files map[string][]byte, page, script string) {
+	t.Helper()
+	tags := ""
+	for _, name := range []string{"selftest_prelude.js", script} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+		tags += "\n<script src=\"" + name + "\"></script>"
+	}
+	files[page] = bytes.Replace(files[page], []byte("<head>"), []byte("<head>"+tags), 1)
 }
 
 // chromiumFlags are the flags of every run: headless, no sandbox (root in CI), nothing from the

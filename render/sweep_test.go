@@ -207,7 +207,7 @@ func TestSweepFigures(t *testing.T) {
 }
 
 // writeSweepSite renders d's sweep page into dir, with a stand-in report in each run folder;
-// with selftest, index.html loads testdata/sweep_selftest.js first.
+// with selftest, index.html loads testdata/selftest_prelude.js and sweep_selftest.js first.
 func writeSweepSite(t *testing.T, dir string, d SweepData, selftest bool) {
 	t.Helper()
 	files, err := SweepSite(d, os.DirFS(templatesDir), SweepOptions{})
@@ -218,12 +218,7 @@ func writeSweepSite(t *testing.T, dir string, d SweepData, selftest bool) {
 		files[r.Href+"index.html"] = []byte("<!doctype html><title>" + html.EscapeString(r.Name) + "</title>")
 	}
 	if selftest {
-		b, err := os.ReadFile(filepath.Join("testdata", "sweep_selftest.js"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files["selftest.js"] = b
-		files["index.html"] = bytes.Replace(files["index.html"], []byte("<head>"), []byte("<head>\n<script src=\"selftest.js\"></script>"), 1)
+		injectSelftest(t, files, "index.html", "sweep_selftest.js")
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -237,8 +232,9 @@ func writeSweepSite(t *testing.T, dir string, d SweepData, selftest bool) {
 }
 
 type sweepSelftest struct {
-	Errors []string `json:"errors"`
-	Checks struct {
+	Errors   []string `json:"errors"`
+	Warnings []string `json:"warnings"`
+	Checks   struct {
 		ControlsShown                    bool
 		InitialEpoch, InitialHash        string
 		CellsFinal, CellsMoved           string
@@ -264,7 +260,7 @@ type sweepSelftest struct {
 func checkSweepSelftest(t *testing.T, rep sweepSelftest, d SweepData, http bool) {
 	t.Helper()
 	c := rep.Checks
-	for _, e := range rep.Errors {
+	for _, e := range append(rep.Errors, rep.Warnings...) {
 		t.Errorf("page error: %s", e)
 	}
 	if !c.ControlsShown || c.InitialEpoch != "200" {

@@ -1,25 +1,14 @@
-// Injected by browser_test.go as the first script of a copy of index.html. It records console
-// errors and warnings, failed loads and uncaught errors from the start, then, once the slider
-// is ready, checks the page and writes a JSON report into <pre id="selftest">.
+// Injected by browser_test.go into a copy of index.html after selftest_prelude.js (which records
+// console errors and warnings, failed loads and uncaught errors from the start): once the
+// slider is ready, it checks the page and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
-  const out = { errors: [], warnings: [], resources: [], base: '', checks: {}, steps: [], stepsLocal: [] };
-  const str = (a) => Array.from(a, (x) => (x && x.stack) || String(x)).join(' ');
-  const oe = console.error, ow = console.warn;
-  console.error = function () { out.errors.push('console.error: ' + str(arguments)); return oe.apply(console, arguments); };
-  console.warn = function () { out.warnings.push('console.warn: ' + str(arguments)); return ow.apply(console, arguments); };
-  addEventListener('error', (e) => {
-    const t = e.target;
-    if (t && t !== window && (t.src || t.href)) out.errors.push('failed to load ' + (t.src || t.href));
-    else out.errors.push('error: ' + e.message + ' at ' + e.filename + ':' + e.lineno);
-  }, true);
-  addEventListener('unhandledrejection', (e) => out.errors.push('unhandled rejection: ' + str([e.reason])));
+  const { out, str, finish, sleep, $ } = window.SELFTEST;
+  Object.assign(out, { resources: [], base: '', steps: [], stepsLocal: [] });
 
-  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
   // The app commits on a microtask; a timer is enough to see the result. (requestAnimationFrame
   // is no use here: under --virtual-time-budget, headless Chromium makes few frames.)
   const frame = () => sleep(30);
-  const $ = (s) => document.querySelector(s);
   const pixels = (name) => {
     const c = $('#fig-' + name + ' canvas');
     if (!c) return null;
@@ -33,17 +22,6 @@
     for (let i = 0; i < d.length; i += 4) s += 255 - (d[i] + d[i + 1] + d[i + 2]) / 3;
     return s / (d.length / 4);
   };
-
-  // finish writes the report into the page (for --dump-dom) and, over http, posts it to the
-  // test's server: virtual time stops performance.now(), so the step times are real only in a
-  // run without --virtual-time-budget, which ends when the server has the report.
-  function finish() {
-    const pre = document.createElement('pre');
-    pre.id = 'selftest';
-    pre.textContent = JSON.stringify(out);
-    document.body.appendChild(pre);
-    if (location.protocol === 'http:') fetch('__selftest', { method: 'POST', body: pre.textContent });
-  }
 
   async function run() {
     const M = window.MAXGROK;

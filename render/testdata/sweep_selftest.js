@@ -1,29 +1,10 @@
-// Injected by sweep_test.go as the first script of a copy of the sweep page. It records console
-// errors and failed loads, then, once the slider is ready, moves it (recording the phase
-// diagram's cells), sorts the table, follows #epoch=N and hovers the curves, and writes a JSON report into <pre id="selftest">.
+// Injected by sweep_test.go into a copy of the sweep page after selftest_prelude.js (which
+// records console errors and warnings, failed loads and uncaught errors): once the slider is
+// ready, it moves it (recording the phase diagram's cells), sorts the table, follows #epoch=N
+// and hovers the curves, and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
-  const out = { errors: [], checks: {} };
-  const str = (a) => Array.from(a, (x) => (x && x.stack) || String(x)).join(' ');
-  const oe = console.error, ow = console.warn;
-  console.error = function () { out.errors.push('console.error: ' + str(arguments)); return oe.apply(console, arguments); };
-  console.warn = function () { out.errors.push('console.warn: ' + str(arguments)); return ow.apply(console, arguments); };
-  addEventListener('error', (e) => {
-    const t = e.target;
-    if (t && t !== window && (t.src || t.href)) out.errors.push('failed to load ' + (t.src || t.href));
-    else out.errors.push('error: ' + e.message + ' at ' + e.filename + ':' + e.lineno);
-  }, true);
-  addEventListener('unhandledrejection', (e) => out.errors.push('unhandled rejection: ' + str([e.reason])));
-  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-  const $ = (s) => document.querySelector(s);
-  const $$ = (s) => Array.from(document.querySelectorAll(s));
-  function finish() {
-    const pre = document.createElement('pre');
-    pre.id = 'selftest';
-    pre.textContent = JSON.stringify(out);
-    document.body.appendChild(pre);
-    if (location.protocol === 'http:') fetch('__selftest', { method: 'POST', body: pre.textContent });
-  }
+  const { out, finish, sleep, $, $$ } = window.SELFTEST;
   const cellTexts = () => $$('#fig-phases g.cell text.acc').map((t) => t.textContent).join('|');
   // each cell's stripe colours, in order, and its label
   const stripes = () => $$('#fig-phases g.cell').map((g) => [...g.querySelectorAll('path')].map((p) => p.getAttribute('fill')).join(' ')).join('|');
