@@ -200,7 +200,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 		for j := range r {
 			i := lo + j
 			y := max(i/V, i%V)
-			ls := az.logits[j*V+y] - shift[j] - logs[j] // logSoftmaxFromSum
+			ls := logSoftmaxFromLog(az.logits[j*V:(j+1)*V], y, im[j], logs[j])
 			ok := im[j] == y
 			if ok {
 				correct++

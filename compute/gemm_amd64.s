@@ -179,8 +179,9 @@ done:
 // then one.
 //
 // Registers: DI c, SI a, DX b row j, R9 ldb*8, R10 k/4, BX k%4, CX the columns left, R11-R14
-// the four b rows, AX the byte offset in the rows, R15 the loop count, Y4 a's group,
-// Y5-Y8 products, X9-X12 results.
+// the first four b rows, AX the byte offset in the rows, R15 the loop count; dot4: Y0-Y3 the
+// sums, Y4 a's group, Y5-Y8 products, X9-X12 results; dot8: Y0-Y7 the sums, Y8 a's group,
+// Y9-Y12 products, R8 the byte offset in rows 4-7 (read as R11-R14 plus 4 rows), X8-X9 scratch.
 TEXT ·gemmDotKernel(SB), NOSPLIT, $0-48
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI

@@ -26,8 +26,9 @@
 //
 // Registers: Y15 shift, Y14 the sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
 // column index i in every lane, Y9 all ones, Y5-Y8 four columns, Y0-Y4 EXP4M's scratch,
-// SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11 three of it, CX the count of whole
-// groups of 4 columns, BX the remainder, DX keep, R8 exp2Table, R9 expConsts4.
+// SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11 three of it, CX the
+// count of whole groups of 4 columns, BX the remainder, DX keep, R8 exp2Table, R9 expConsts4,
+// R12 the signs of skip (all four negative: the loop without the mask, loopall).
 TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	MOVQ    dst+0(FP), DI
 	MOVQ    x+8(FP), SI

@@ -5,8 +5,8 @@ package compute
 import "math"
 
 // log1p4Kernel is log1p4 in AVX2 assembly (log1p_amd64.s). It reports slow if some x[j] is
-// outside [0, 2^53) (negative, NaN, huge or infinite) or takes math.Log1p's branch for a 1+x
-// that is a power of two: then dst is not valid.
+// outside [0, 2^53) (negative, NaN, huge or infinite) or takes log1pGo's branch for |f| <
+// 2^-20 (1 + x a power of two, or up to 3 ulps below one): then dst is not valid.
 //
 //go:noescape
 func log1p4Kernel(dst, x *[4]float64) (slow bool)

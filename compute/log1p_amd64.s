@@ -4,11 +4,11 @@
 
 // func log1p4Kernel(dst, x *[4]float64) (slow bool)
 //
-// math.Log1p (Go's math/log1p.go) for four values at once, lane j = x[j], with its IEEE double
-// operations in its order (VADDPD, VSUBPD, VMULPD and VDIVPD round as ADDSD, SUBSD, MULSD and
-// DIVSD, and there is no FMA), so that every lane's result is bit-identical. math.Log1p
-// branches on its argument; here every lane computes every branch that x in [0, 2^53) can
-// take and keeps its own with blends:
+// log1pGo (log1p.go: Go's math.Log1p without fused multiply-adds) for four values at once,
+// lane j = x[j], with its IEEE double operations in its order (VADDPD, VSUBPD, VMULPD and
+// VDIVPD round as ADDSD, SUBSD, MULSD and DIVSD, and there is no FMA), so that every lane's
+// result is bit-identical. log1pGo branches on its argument; here every lane computes every
+// branch that x in [0, 2^53) can take and keeps its own with blends:
 //
 //	x < 2^-54:        x
 //	x < 2^-29:        x - x*x*0.5
@@ -20,9 +20,9 @@
 //	                  else:   k*Ln2Hi - ((hfsq - (s*(hfsq + R) + (k*Ln2Lo + c))) - f)
 //
 // k is a small non-negative integer, converted exactly as bits(2^52 + k) - 2^52. Lanes outside
-// [0, 2^53) (negative, NaN, huge, infinite) and lanes taking math.Log1p's branch for a
-// normalised mantissa of 0 (1 + x a power of two) are flagged: then slow is true and dst is not
-// valid.
+// [0, 2^53) (negative, NaN, huge, infinite) and lanes taking log1pGo's branch for a normalised
+// mantissa of 0 (1 + x a power of two, or up to 3 ulps below one) are flagged: then slow is
+// true and dst is not valid.
 //
 // Registers: Y0 x, Y15 zero, Y14 the slow lanes, Y13 1.0, R9 log1pConsts4 (32 bytes a constant:
 // 0 one, 32 Sqrt(2)-1, 64 2^-29, 96 2^-54, 128 2^53, 160 0.5, 192 2, 224..416 Lp1..Lp7,

@@ -230,7 +230,13 @@ func logSoftmaxFromSum(x, e []float64, y, im int, s float64, log1p, grad bool, s
 	if grad {
 		s = softmaxGrad(e[:len(x)], y, im, s, scale)
 	}
-	return x[y] - x[im] - logOnePlus(s, log1p)
+	return logSoftmaxFromLog(x, y, im, logOnePlus(s, log1p))
+}
+
+// logSoftmaxFromLog is log_softmax(x)[y] given im = argmax x and l = log(1 + s), s the sum of
+// exp(x - x[im]) but the one of im: (x[y] - x[im]) - l.
+func logSoftmaxFromLog(x []float64, y, im int, l float64) float64 {
+	return x[y] - x[im] - l
 }
 
 // softmaxGrad sets e = exp(x - x[im]) to scale·(softmax(x) - onehot(y)), given s, the sum of

@@ -76,8 +76,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 			if im[j] == y {
 				correct++
 			}
-			logits := e.logits[j*V : (j+1)*V]
-			loss -= logits[y] - logits[im[j]] - logs[j] // logSoftmaxFromSum
+			loss -= logSoftmaxFromLog(e.logits[j*V:(j+1)*V], y, im[j], logs[j])
 			if grad {
 				ExampleBackward(e.Grad, t, e.probs[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
 			}

@@ -63,7 +63,7 @@ func (c Cache) Get(ctx context.Context, req Request) (*compute.Run, error) {
 		}
 		r, err := LoadCached(dir, req.Config)
 		if err != nil {
-			logf("the cached run %s is damaged (%v): training again", dir, err)
+			logf("the cached run %s cannot be used (%v): training again", dir, err)
 			return nil, false
 		}
 		logf("using the cached run %s (-force train to retrain)", dir)

@@ -3,16 +3,15 @@
 package runstore
 
 import (
-	"errors"
 	"io/fs"
 	"syscall"
 )
 
-// noFollow makes an open fail on a symbolic link (overwrite then replaces the link).
-const noFollow = syscall.O_NOFOLLOW
+// inPlace is true: overwrite writes a checkpoint over its old file.
+const inPlace = true
 
-// isLink reports whether err is an open's refusal of a symbolic link under noFollow.
-func isLink(err error) bool { return errors.Is(err, syscall.ELOOP) }
+// openFlags make overwrite's open fail on a symbolic link and not wait for a reader of a FIFO.
+const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
 
 // singleLink reports whether the file st describes has one name only.
 func singleLink(st fs.FileInfo) bool {

@@ -8,27 +8,33 @@ import (
 )
 
 // overwrite writes data to path in place. Training writes its checkpoints this way: no file of
-// a run being trained is read until metrics.csv, written last and atomically, marks the run
-// complete (a resume reads only the checkpoints written before its stop), so a checkpoint need
-// not be replaced atomically. A rewrite (-force train, a retrained run) then reuses the file and
-// its blocks: the new bytes go over the old ones and the file is cut to their length only if it
-// was longer, where the atomic write creates a new file, and truncation frees the blocks that
-// the write then allocates again; each costs 0.1–1 ms of system time a file on this project's
-// machine. A path that is not a regular file of a single link (a symbolic link, a hard link
-// shared with a copy of the cache) is replaced atomically instead, so that no other file
-// changes.
+// a run being trained is trusted until metrics.csv, written last and atomically, marks the run
+// complete (a resume reads only the checkpoints written before its stop, and LoadCached checks
+// that metrics.csv stayed the same file while it read the checkpoints), so a checkpoint need not
+// be replaced atomically. A rewrite (-force train, a retrained run) then reuses the file and its
+// blocks: the new bytes go over the old ones, and the file is cut to their length only if it was
+// longer, where the atomic write creates a new file each time (0.1–2 ms of system time a file on
+// this project's machine) and truncation frees the blocks that the write allocates again.
+//
+// Only a regular file with a single link is written in place. Anything else at path (a
+// symbolic link, a hard link shared with a copy of the cache, a FIFO or a device, a file that
+// cannot be opened for writing) is replaced atomically, so that no other file changes, as it
+// is on systems without the link count (inPlace false).
 func overwrite(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|noFollow, 0o644)
+	if !inPlace {
+		return atomicfile.WriteFile(path, data)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|openFlags, 0o644)
 	if err != nil {
-		if isLink(err) {
-			return atomicfile.WriteFile(path, data)
-		}
-		return err
+		return atomicfile.WriteFile(path, data)
 	}
 	st, err := f.Stat()
 	if err == nil && !(st.Mode().IsRegular() && singleLink(st)) {
 		f.Close()
 		return atomicfile.WriteFile(path, data)
+	}
+	if err == nil && st.Mode().Perm() != 0o644 {
+		err = f.Chmod(0o644) // as atomicfile.WriteFile: whatever the umask or the old mode
 	}
 	if err == nil {
 		_, err = f.Write(data)

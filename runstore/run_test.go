@@ -203,6 +203,48 @@ func TestDamagedCache(t *testing.T) {
 // TestCheckpointWriteFails makes the checkpoints folder immutable part-way through training: the
 // run must stop soon after, with an error saying that a checkpoint could not be written, and
 // not be marked complete.
+// TestLoadCachedSeesRetraining checks that a cached run read while another process starts
+// training it again (which removes metrics.csv, rewrites the checkpoints in place and writes a
+// new metrics.csv) is refused, and one left alone is not.
+func TestLoadCachedSeesRetraining(t *testing.T) {
+	c := quickRunConfig()
+	c.Epochs = 40
+	init, _ := compute.InitParams(c)
+	dir := t.TempDir()
+	if _, err := TrainRun(context.Background(), c, init, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	metrics := filepath.Join(dir, MetricsFile)
+	b, err := os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		meanwhile func()
+		ok        bool
+	}{
+		{"left alone", nil, true},
+		{"metrics.csv removed", func() { os.Remove(metrics) }, false},
+		{"metrics.csv written again", func() { // by a training, which takes a while
+			os.Remove(metrics)
+			os.WriteFile(metrics, b, 0o644)
+			later := time.Now().Add(time.Second)
+			os.Chtimes(metrics, later, later)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := os.Stat(metrics); err != nil {
+				os.WriteFile(metrics, b, 0o644)
+			}
+			_, err := loadCached(dir, c, tc.meanwhile)
+			if (err == nil) != tc.ok || err != nil && !strings.Contains(err.Error(), "changed while it was read") {
+				t.Errorf("loadCached: %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}
+
 func TestCheckpointWriteFails(t *testing.T) {
 	if _, err := exec.LookPath("chattr"); err != nil || os.Geteuid() != 0 {
 		t.Skip("needs chattr and root")

@@ -218,11 +218,13 @@ func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int,
 				if buf, err = encodeCheckpoint(buf, j.p, epoch); err == nil {
 					err = overwrite(filepath.Join(dir, CheckpointsDir, CheckpointName(epoch)), buf)
 				}
+				if err != nil {
+					w.err.Store(&err) // before written: training must see the failure once a test does
+				}
 				if written != nil {
 					written(epoch, err)
 				}
 				if err != nil {
-					w.err.Store(&err)
 					continue
 				}
 			}
@@ -325,11 +327,32 @@ func Complete(dir string, c compute.Config) bool {
 }
 
 // LoadCached reads the cached run of config c in dir, which must be complete (Complete): its
-// config must be c and its checkpoints exactly c's.
+// config must be c and its checkpoints exactly c's, and no training may have started on it
+// while they were read.
 func LoadCached(dir string, c compute.Config) (*compute.Run, error) {
+	return loadCached(dir, c, nil)
+}
+
+// loadCached is LoadCached, calling meanwhile (if not nil) after the run is read and before
+// metrics.csv is checked again, which lets a test change the folder then.
+func loadCached(dir string, c compute.Config, meanwhile func()) (*compute.Run, error) {
+	metrics := filepath.Join(dir, MetricsFile)
+	before, err := os.Stat(metrics)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", dir, err)
+	}
 	r, err := LoadRun(dir, c)
 	if err != nil {
 		return nil, err
+	}
+	if meanwhile != nil {
+		meanwhile()
+	}
+	// Training removes metrics.csv before it rewrites a checkpoint in place, and writes a new
+	// one at the end, at least one training later: the same file with the same time after the
+	// checkpoints were read means none changed meanwhile (a new file may reuse the inode).
+	if after, err := os.Stat(metrics); err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		return nil, fmt.Errorf("run %s changed while it was read (another process is training it)", dir)
 	}
 	if !bytes.Equal(r.Config.MarshalIndent(), c.MarshalIndent()) {
 		return nil, fmt.Errorf("run %s: its %s is not this config's", dir, ConfigFile)
