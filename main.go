@@ -22,8 +22,10 @@ import (
 
 func main() {
 	// The first Ctrl-C or SIGTERM stops training at the next epoch and saves what resuming
-	// needs; after it, signals have their default effect again, so a second one kills at once
-	// (every file being written through a rename, that too leaves each file whole or absent).
+	// needs; after it, signals have their default effect again, so a second one kills at once.
+	// That too leaves the cache and the site usable: the files that mark a run complete or
+	// resumable and the site are written through renames, and a checkpoint (written in place)
+	// is trusted only once its run's metrics.csv exists.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
