@@ -635,6 +635,48 @@ func TestKilledBuilds(t *testing.T) {
 	}
 }
 
+// TestKilledTraining kills (SIGKILL) a training at moments spread over it, every other time a
+// retraining (-force train) of a complete run, which rewrites its checkpoints in place, and
+// checks that the next plain run ends with the run folder and the site of an uninterrupted run.
+func TestKilledTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 20 trainings")
+	}
+	args := slices.Concat(quickArgs, []string{"-epochs", "400"})
+	whole := t.TempDir()
+	start := time.Now()
+	if out, err := command(t, whole, nil, args...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	took := time.Since(start)
+	midway := 0
+	for i := range 12 {
+		dir := t.TempDir()
+		killed := args
+		if i%2 == 1 { // a complete run first, whose checkpoints the killed retraining rewrites
+			if out, err := command(t, dir, nil, args...).CombinedOutput(); err != nil {
+				t.Fatalf("run %d: %v\n%s", i, err, out)
+			}
+			killed = slices.Concat(args, []string{"-force", "train"})
+		}
+		cmd := command(t, dir, nil, killed...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(took * time.Duration(i/2) / 10) // spread over the training, mostly
+		cmd.Process.Kill()
+		cmd.Wait()
+		if m, _ := filepath.Glob(filepath.Join(dir, "runs", "*", runstore.MetricsFile)); len(m) == 0 {
+			midway++ // killed before the run was complete (the rest: during the site)
+		}
+		if out, err := command(t, dir, nil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("run %d after the kill: %v\n%s", i, err, out)
+		}
+		diffTrees(t, whole, dir)
+	}
+	t.Logf("%d of 12 kills came before the run was complete", midway)
+}
+
 // TestOutHomeWithoutHOME checks that with HOME unset the home folder is still found (from the
 // user database) and refused as -out.
 func TestOutHomeWithoutHOME(t *testing.T) {

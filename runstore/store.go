@@ -174,6 +174,10 @@ func prepareFolder(dir string, c compute.Config) (*resumeState, error) {
 	if err := os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o755); err != nil {
 		return nil, err
 	}
+	// Temporary files of writes killed before their rename: best effort, as they only take
+	// room (nothing reads them).
+	atomicfile.RemoveTemps(dir, ConfigFile, MetricsFile, DivergedFile, ResumeFile)
+	atomicfile.RemoveTemps(filepath.Join(dir, CheckpointsDir), "epoch-*.safetensors")
 	os.Remove(filepath.Join(dir, MetricsFile)) // not complete until rewritten
 	os.Remove(filepath.Join(dir, DivergedFile))
 	resumePath := filepath.Join(dir, ResumeFile)

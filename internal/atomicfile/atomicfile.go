@@ -7,14 +7,20 @@
 package atomicfile
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 )
 
+// tempPattern is the name pattern of WriteFile's temporary files (os.CreateTemp's, and
+// filepath.Match's for RemoveTemps): a dot, the target's name, ".tmp" and a random number.
+const tempPattern = ".%s.tmp*"
+
 // WriteFile writes data to path through a temporary file in the same folder and a rename, with
 // permissions 0644.
 func WriteFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), fmt.Sprintf(tempPattern, filepath.Base(path)))
 	if err != nil {
 		return err
 	}
@@ -37,4 +43,22 @@ func WriteFile(path string, data []byte) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// RemoveTemps removes from dir the temporary files that a WriteFile of one of names, killed
+// before its rename, left behind. A missing dir is not an error.
+func RemoveTemps(dir string, names ...string) error {
+	var errs []error
+	for _, name := range names {
+		m, err := filepath.Glob(filepath.Join(dir, fmt.Sprintf(tempPattern, name)))
+		if err != nil {
+			return err
+		}
+		for _, p := range m {
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
