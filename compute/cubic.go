@@ -47,6 +47,7 @@ type cubicScratch struct {
 	evouT  []float64 // [V, V+1] EVOUᵀ
 	pvou   []float64 // [3, V]   PVOU
 	euc    []float64 // [V]      EUc
+	splat  []float64 // [V]      one value of PVOU in every place (maxShifted's colM)
 	ppess  []float64 // [V]      Ppess
 	eppess []float64 // [V+1]    EPpess
 }
@@ -62,7 +63,7 @@ func (s *cubicScratch) resize(m Dims) {
 		kqv: make([]float64, d), eqke: make([]float64, V+1), eqkp: make([]float64, 3), eupu: make([]float64, V),
 		bias: make([]float64, V), evou: make([]float64, (V+1)*V), evouT: make([]float64, V*(V+1)),
 		pvou: make([]float64, 3*V),
-		euc:  make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
+		euc:  make([]float64, V), splat: make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
 	}
 }
 
@@ -123,16 +124,19 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 	qs := (EQKE[EOS] + EQKP[2]) / scale                                   // the EOS key's score
 	count := 0
 	for m := range V {
-		// EUc = EUPU - EUPU[m];  Ppess[j] = max_p PVc[p, j] (worst position, per output logit)
+		// EUc = EUPU - EUPU[m];  Ppess[j] = max_p PVc[p, j] (worst position, per output logit),
+		// the running maximum over p = 0, 1, 2 for every j at once (maxShifted): its y is
+		// (PVOU[p, j] - PVOU[p, m]) + -0, and adding -0 changes no value, -0 included
 		for j := range V {
 			EUc[j] = EUPU[j] - EUPU[m]
-			best := math.Inf(-1)
-			for q := range 3 {
-				if x := PVOU[q*V+j] - PVOU[q*V+m]; x > best {
-					best = x
-				}
+			Ppess[j] = math.Inf(-1)
+		}
+		for q := range 3 {
+			pm := s.splat[:V]
+			for j := range pm {
+				pm[j] = PVOU[q*V+m]
 			}
-			Ppess[j] = best
+			maxShifted(Ppess, PVOU[q*V:(q+1)*V], pm, math.Copysign(0, -1))
 		}
 
 		// c = 0: input (m, m, EOS)
@@ -211,7 +215,8 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 }
 
 // maxShifted sets best[i] = max(best[i], (col[i] - colM[i]) + pj) for every i: one column j of
-// EP = EVc + Ppess, with col = EVOU[:, j], colM = EVOU[:, m] and pj = Ppess[j]. On amd64 with
+// EP = EVc + Ppess, with col = EVOU[:, j], colM = EVOU[:, m] and pj = Ppess[j], or, with pj =
+// -0 (whose addition changes no value), one row p of PVc. On amd64 with
 // AVX2 a kernel (pass2_amd64.s) does it four at a time, with the same bits.
 func maxShifted(best, col, colM []float64, pj float64) {
 	best, colM = best[:len(col)], colM[:len(col)]

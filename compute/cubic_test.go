@@ -2,6 +2,7 @@ package compute
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -70,5 +71,51 @@ func BenchmarkCubicBound(b *testing.B) {
 	var s cubicScratch
 	for b.Loop() {
 		s.bound(p, t, nil)
+	}
+}
+
+// TestPpessRows checks the cubic bound's Ppess as maxShifted computes it, row by row with pj =
+// -0, against the scalar loop it replaced, bit for bit, on random rows and on rows of ±0,
+// ties and infinities.
+func TestPpessRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	special := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), 5e-324}
+	for _, V := range []int{1, 3, 4, 7, 64, 65} {
+		for trial := range 40 {
+			pvou := make([]float64, 3*V)
+			for i := range pvou {
+				pvou[i] = r.NormFloat64()
+				if trial%2 == 1 {
+					pvou[i] = special[r.IntN(len(special))]
+				}
+			}
+			for m := range V {
+				want := make([]float64, V)
+				for j := range V {
+					best := math.Inf(-1)
+					for q := range 3 {
+						if x := pvou[q*V+j] - pvou[q*V+m]; x > best {
+							best = x
+						}
+					}
+					want[j] = best
+				}
+				got, pm := make([]float64, V), make([]float64, V)
+				for j := range got {
+					got[j] = math.Inf(-1)
+				}
+				for q := range 3 {
+					for j := range pm {
+						pm[j] = pvou[q*V+m]
+					}
+					maxShifted(got, pvou[q*V:(q+1)*V], pm, math.Copysign(0, -1))
+				}
+				for j := range V {
+					if !same(got[j], want[j]) && !(got[j] != got[j] && want[j] != want[j]) {
+						t.Fatalf("V=%d m=%d: Ppess[%d] = %v, the scalar loop %v", V, m, j, got[j], want[j])
+					}
+				}
+			}
+		}
 	}
 }
