@@ -16,9 +16,9 @@ import (
 // longer, where the atomic write creates a new file each time (0.1–2 ms of system time a file on
 // this project's machine) and truncation frees the blocks that the write allocates again.
 //
-// Only a regular file with a single link is written in place. Anything else at path (a
-// symbolic link, a hard link shared with a copy of the cache, a FIFO or a device, a file that
-// cannot be opened for writing) is replaced atomically, so that no other file changes, as it
+// Only a regular file with a single link and mode 0644 is written in place. Anything else at
+// path (a symbolic link, a hard link shared with a copy of the cache, a FIFO or a device, a
+// file of another mode or that cannot be opened for writing) is replaced atomically, so that no other file changes, as it
 // is on systems without the link count (inPlace false).
 func overwrite(path string, data []byte) error {
 	if !inPlace {
@@ -29,12 +29,11 @@ func overwrite(path string, data []byte) error {
 		return atomicfile.WriteFile(path, data)
 	}
 	st, err := f.Stat()
-	if err == nil && !(st.Mode().IsRegular() && singleLink(st)) {
+	if err == nil && !(st.Mode().IsRegular() && singleLink(st) && st.Mode().Perm() == 0o644) {
+		// not a file of its own, or with another mode (a umask, another owner): a new file
+		// with atomicfile.WriteFile's mode, 0644
 		f.Close()
 		return atomicfile.WriteFile(path, data)
-	}
-	if err == nil && st.Mode().Perm() != 0o644 {
-		err = f.Chmod(0o644) // as atomicfile.WriteFile: whatever the umask or the old mode
 	}
 	if err == nil {
 		_, err = f.Write(data)
