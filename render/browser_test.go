@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"maxgrok/compute"
+	"maxgrok/internal/filetree"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -83,14 +84,8 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	if selftest {
 		injectSelftest(t, files, "index.html", "browser_selftest.js")
 	}
-	for name, b := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := filetree.Write(dir, files); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"maxgrok/internal/filetree"
 )
 
 // fakeSweep is a sweep of two axes (a x b) and seeds, with made-up curves: the test accuracy of
@@ -220,14 +222,8 @@ func writeSweepSite(t *testing.T, dir string, d SweepData, selftest bool) {
 	if selftest {
 		injectSelftest(t, files, "index.html", "sweep_selftest.js")
 	}
-	for name, b := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := filetree.Write(dir, files); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -47,3 +47,18 @@ func Diff(a, b map[string][]byte) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Write writes files, by slash-separated relative path as Read returns them, under dir,
+// making the folders they need.
+func Write(dir string, files map[string][]byte) error {
+	for name, b := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -3,7 +3,7 @@
 // slider is ready, it checks the page and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
-  const { out, str, finish, sleep, $ } = window.SELFTEST;
+  const { out, str, finish, sleep, until, $ } = window.SELFTEST;
   Object.assign(out, { resources: [], base: '', steps: [], stepsLocal: [] });
 
   // The app commits on a microtask; a timer is enough to see the result. (requestAnimationFrame
@@ -94,10 +94,9 @@
       M.select(0);
       await frame();
       $('#play').click();
-      await sleep(400);
+      c.played = await until(() => $('#epoch').textContent !== String(S.E[0]), 10000);
       c.playing = $('#play').getAttribute('aria-pressed');
       $('#play').click();
-      c.played = $('#epoch').textContent !== String(S.E[0]);
     }
 
     // "Scale": "this epoch" at an early checkpoint, then "whole run" again. The heatmaps take the

@@ -27,9 +27,16 @@
     if (location.protocol === 'http:') fetch('__selftest', { method: 'POST', body: pre.textContent });
   }
 
+  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+  // until resolves to true once cond() holds (checked every 20 ms), or to false after ms: for
+  // what takes real time, such as Play's frames, however loaded the machine is
+  async function until(cond, ms) {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) if (cond()) return true;
+    return cond();
+  }
+
   window.SELFTEST = {
-    out, str, finish,
-    sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)),
+    out, str, finish, sleep, until,
     $: (s) => document.querySelector(s),
     $$: (s) => Array.from(document.querySelectorAll(s)),
   };

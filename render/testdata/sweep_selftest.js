@@ -4,7 +4,7 @@
 // and hovers the curves, and writes a JSON report into <pre id="selftest">.
 (function () {
   'use strict';
-  const { out, finish, sleep, $, $$ } = window.SELFTEST;
+  const { out, finish, sleep, until, $, $$ } = window.SELFTEST;
   const cellTexts = () => $$('#fig-phases g.cell text.acc').map((t) => t.textContent).join('|');
   // each cell's stripe colours, in order, and its label
   const stripes = () => $$('#fig-phases g.cell').map((g) => [...g.querySelectorAll('path')].map((p) => p.getAttribute('fill')).join(' ')).join('|');
@@ -51,11 +51,10 @@
     if (location.protocol === 'http:') {
       M.select(0);
       $('#play').click();
-      await sleep(400);
+      c.played = await until(() => $('#epoch').textContent !== String(S.E[0]), 10000);
       c.playing = $('#play').getAttribute('aria-pressed');
       $('#play').click();
       c.paused = $('#play').getAttribute('aria-pressed');
-      c.played = $('#epoch').textContent !== String(S.E[0]);
       M.select(3);
     }
     M.select(S.T - 1);
