@@ -36,8 +36,9 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 //
 // The inputs run in groups of inputGroup: the forward pass of each input of the group, then the
 // exponentials of all of them (expShiftedSums), the softmax gradients, the logarithms of all of
-// them (logsOnePlus), then, input by input, the loss and the backward pass. Every input's result and every sum over the inputs (the loss, the gradient)
-// are the same, in the same order, as one input at a time.
+// them (logsOnePlus), then, input by input, the loss and the backward pass. Every input's
+// result and every sum over the inputs (the loss, the gradient) are the same, in the same
+// order, as one input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
 	V, n1 := e.dims.V, e.dims.N+1
