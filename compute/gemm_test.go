@@ -39,9 +39,9 @@ func sameBits(a, b []float64) int {
 }
 
 // TestGemmMatchesGonum checks matmul, matmulTN and matmulNT against gonum's Dgemm, and outer
-// against its Dger (the AVX2 kernels where the CPU has them), bit for bit: on every shape from the small ones, across the
-// kernels' 4- and 32-column steps and the k%4 tails, to those where gonum goes parallel, with
-// beta 0 and 1, on random values and on edge values.
+// against its Dger (the AVX2 kernels where the CPU has them), bit for bit: on every shape from
+// the small ones, across the kernels' 4-, 8- and 32-column steps and the k%4 tails, to those
+// where gonum goes parallel, with beta 0 and 1, on random values and on edge values.
 func TestGemmMatchesGonum(t *testing.T) {
 	t.Logf("assembly kernels: %v", haveGemmKernel)
 	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 32, 33, 36, 63, 64, 65, 129, 200}

@@ -24,10 +24,10 @@ func pass2Args(r *rand.Rand, n int, edges bool) []float64 {
 // payload may differ).
 func sameOrNaN(a, b float64) bool { return same(a, b) || a != a && b != b }
 
-// TestPass2Kernels checks logitsRow, backwardRow, scaleBy, axpy and allFinite (the AVX2 kernels where the CPU
-// has them) against their Go loops bit for bit, on every length 0..70 and on slices at every
-// alignment, on random values and edge values; the elements after the slices must stay
-// untouched.
+// TestPass2Kernels checks logitsRow, backwardRow, scaleBy, axpy and allFinite (the AVX2
+// kernels where the CPU has them) against their Go loops bit for bit, on every length 0..70
+// and on slices at every alignment, on random values and edge values; the elements after the
+// slices must stay untouched.
 func TestPass2Kernels(t *testing.T) {
 	t.Logf("assembly kernels: %v", havePass2Kernel)
 	r := rand.New(rand.NewPCG(15, 16))
