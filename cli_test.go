@@ -667,14 +667,14 @@ func TestKilledTraining(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if m, _ := filepath.Glob(filepath.Join(dir, "runs", "*", runstore.MetricsFile)); len(m) == 0 {
-			midway++ // killed before the run was complete (the rest: during the site)
+			midway++ // the kill left the run incomplete (else it came before a retraining began, or during the site)
 		}
 		if out, err := command(t, dir, nil, args...).CombinedOutput(); err != nil {
 			t.Fatalf("run %d after the kill: %v\n%s", i, err, out)
 		}
 		diffTrees(t, whole, dir)
 	}
-	t.Logf("%d of 12 kills came before the run was complete", midway)
+	t.Logf("%d of 12 kills left the run incomplete", midway)
 }
 
 // TestOutHomeWithoutHOME checks that with HOME unset the home folder is still found (from the

@@ -45,7 +45,7 @@ func TestOverwrite(t *testing.T) {
 				t.Errorf("the other file holds %q, want \"old\"", b)
 			}
 			after, err := os.Lstat(path)
-			if err != nil || !after.Mode().IsRegular() || after.Mode().Perm()&0o600 != 0o600 {
+			if err != nil || !after.Mode().IsRegular() || after.Mode().Perm() != 0o644 {
 				t.Fatalf("%s is %v (%v), want a regular file", path, after.Mode(), err)
 			}
 			if before != nil && os.SameFile(before, after) != tc.inPlace {
@@ -55,9 +55,13 @@ func TestOverwrite(t *testing.T) {
 	}
 }
 
+// write makes path a file holding s, of mode 0644 whatever the umask.
 func write(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -231,6 +232,12 @@ func TestLoadCachedSeesRetraining(t *testing.T) {
 			os.WriteFile(metrics, b, 0o644)
 			later := time.Now().Add(time.Second)
 			os.Chtimes(metrics, later, later)
+		}, false},
+		{"metrics.csv written again within the clock's resolution", func() {
+			st, _ := os.Stat(metrics)
+			os.Remove(metrics)
+			os.WriteFile(metrics, append(slices.Clone(b), '\n'), 0o644) // other metrics
+			os.Chtimes(metrics, st.ModTime(), st.ModTime())
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

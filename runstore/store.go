@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -341,7 +342,15 @@ func LoadCached(dir string, c compute.Config) (*compute.Run, error) {
 // metrics.csv is checked again, which lets a test change the folder then.
 func loadCached(dir string, c compute.Config, meanwhile func()) (*compute.Run, error) {
 	metrics := filepath.Join(dir, MetricsFile)
-	before, err := os.Stat(metrics)
+	state := func() (fs.FileInfo, []byte, error) {
+		st, err := os.Stat(metrics)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := inputfile.ReadFile(metrics, MaxMetricsBytes)
+		return st, b, err
+	}
+	before, content, err := state()
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
@@ -353,9 +362,10 @@ func loadCached(dir string, c compute.Config, meanwhile func()) (*compute.Run, e
 		meanwhile()
 	}
 	// Training removes metrics.csv before it rewrites a checkpoint in place, and writes a new
-	// one at the end, at least one training later: the same file with the same time after the
-	// checkpoints were read means none changed meanwhile (a new file may reuse the inode).
-	if after, err := os.Stat(metrics); err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+	// one at the end: the same file, with the same time and content, after the checkpoints were
+	// read means none changed meanwhile (a new file may reuse the inode, and a coarse clock the
+	// time; a retraining that ends with the same metrics wrote the same checkpoints).
+	if after, again, err := state(); err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) || !bytes.Equal(content, again) {
 		return nil, fmt.Errorf("run %s changed while it was read (another process is training it)", dir)
 	}
 	if !bytes.Equal(r.Config.MarshalIndent(), c.MarshalIndent()) {

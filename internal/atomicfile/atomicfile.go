@@ -9,6 +9,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -45,18 +46,33 @@ func WriteFile(path string, data []byte) error {
 	return nil
 }
 
-// RemoveTemps removes from dir the temporary files that a WriteFile of one of names, killed
-// before its rename, left behind. A missing dir is not an error.
+// RemoveTemps removes from dir the temporary files that a WriteFile of one of names (each a
+// file name, or a filepath.Match pattern of names), killed before its rename, left behind. Only
+// dir's own entries are matched, whatever characters dir's path holds; a missing dir is not an
+// error.
 func RemoveTemps(dir string, names ...string) error {
-	var errs []error
-	for _, name := range names {
-		m, err := filepath.Glob(filepath.Join(dir, fmt.Sprintf(tempPattern, name)))
-		if err != nil {
-			return err
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
-		for _, p := range m {
-			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-				errs = append(errs, err)
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		for _, name := range names {
+			ok, err := filepath.Match(fmt.Sprintf(tempPattern, name), e.Name())
+			if err != nil {
+				return fmt.Errorf("atomicfile: pattern %q: %w", name, err)
+			}
+			if ok {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					errs = append(errs, err)
+				}
+				break
 			}
 		}
 	}

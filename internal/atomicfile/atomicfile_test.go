@@ -8,9 +8,19 @@ import (
 )
 
 // TestRemoveTemps checks that RemoveTemps removes the temporary files of the names it is given
-// (a glob pattern included) and nothing else.
+// (a glob pattern included) and nothing else, in a folder whose path holds glob characters
+// and beside a folder that those would match.
 func TestRemoveTemps(t *testing.T) {
-	dir := t.TempDir()
+	top := t.TempDir()
+	dir, other := filepath.Join(top, "c[12]"), filepath.Join(top, "c1")
+	for _, d := range []string{dir, other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(other, ".metrics.csv.tmp7"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	files := []string{
 		".metrics.csv.tmp123", ".config.json.tmp4", ".epoch-00010.safetensors.tmp99", // temporaries
 		"metrics.csv", ".other.tmp1", "config.json.tmp5", ".metrics.csv", // not theirs
@@ -30,6 +40,9 @@ func TestRemoveTemps(t *testing.T) {
 	}
 	if want := []string{".metrics.csv", ".other.tmp1", "config.json.tmp5", "metrics.csv"}; !slices.Equal(left, want) {
 		t.Errorf("left %q, want %q", left, want)
+	}
+	if _, err := os.Stat(filepath.Join(other, ".metrics.csv.tmp7")); err != nil {
+		t.Errorf("another folder's temporary file: %v", err)
 	}
 	if err := RemoveTemps(filepath.Join(dir, "missing"), "metrics.csv"); err != nil {
 		t.Errorf("a missing folder: %v", err)
