@@ -331,6 +331,7 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer, terminal
 	}
 	if r.Analyses == nil { // a loaded run; a trained one was analysed while it trained
 		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, 0)
+		r.Checkpoints = nil // analysed: nothing reads them again
 	}
 	index, err := buildSite(o, r, content)
 	if err != nil {

@@ -1,11 +1,11 @@
 package compute
 
-// Run is a trained or loaded run: its config, the weights of every
-// checkpoint and the metrics of every epoch.
+// Run is a trained or loaded run: its config, the weights of every checkpoint (until the run is
+// analysed: the run folder keeps them), the metrics of every epoch and the analyses.
 type Run struct {
 	Config      Config
 	Epochs      []int       // checkpoint epochs, increasing
-	Checkpoints []*Params   // weights at Epochs[i]
+	Checkpoints []*Params   // weights at Epochs[i]; nil once the run is analysed (its folder holds them)
 	Metrics     []MetricRow // one per epoch 0..Config.Epochs
 	Analyses    []*Analysis // per checkpoint, when analysed
 }

@@ -86,7 +86,8 @@ func ReadInit(path string, c compute.Config) (*compute.Params, []byte, error) {
 // TrainRun trains c from init (a copy is taken) and writes the run folder dir: config.json
 // first, each checkpoint as it is reached, metrics.csv last (its presence marks the run
 // complete). While training runs on one goroutine, a second one writes the checkpoints and
-// analyses them, so the analyses are ready when training ends.
+// analyses them, so the analyses are ready when training ends; the run returned holds them and
+// the metrics, not the checkpoints (the folder has them).
 //
 // When ctx is cancelled, TrainRun stops within an epoch and leaves ResumeFile with the state at
 // the last checkpoint reached; a later TrainRun of the same config in the same folder resumes
@@ -102,8 +103,8 @@ func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	if err != nil {
 		return nil, err
 	}
+	// The run keeps no checkpoints: each is written and analysed as it comes (compute.Run).
 	run := &compute.Run{Config: c, Epochs: c.CheckpointEpochs()}
-	run.Checkpoints = make([]*compute.Params, len(run.Epochs))
 	run.Analyses = make([]*compute.Analysis, len(run.Epochs))
 	w := startCheckpointWorker(run, dir, written)
 
@@ -246,7 +247,6 @@ func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int,
 // failure of the work queued so far, so that training stops as soon as a checkpoint cannot be
 // written.
 func (w *checkpointWorker) add(i int, p *compute.Params) error {
-	w.run.Checkpoints[i] = p
 	w.jobs <- checkpointJob{i, p, true}
 	return w.failed()
 }
@@ -269,7 +269,6 @@ func (w *checkpointWorker) reload(epoch int) (int, error) {
 		if err != nil {
 			return next, err
 		}
-		w.run.Checkpoints[next] = p
 		w.jobs <- checkpointJob{next, p, false}
 	}
 	return next, nil

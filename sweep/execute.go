@@ -122,6 +122,7 @@ func getOne(ctx context.Context, p Point, o Options, jobs int) *Summary {
 			workers = 1
 		}
 		r.Analyses = compute.AnalyzeAll(r.Checkpoints, r.Epochs, r.Config, workers)
+		r.Checkpoints = nil // analysed: nothing reads them again
 	}
 	s := Summarize(p, r)
 	if o.Done != nil && s.HasReport() {
