@@ -119,23 +119,30 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	CMPQ      R12, $15
 	JEQ       loopall        // no lane skips a column (the tail's COLUMN never matches then)
 
+// LOAD4 sets Y5..Y8 to columns i .. i+3 of the four rows; STORE4 stores the four rows of
+// exponentials held as columns in Y5..Y8.
+#define LOAD4 \
+	VMOVUPD (SI), Y5          /* row 0, columns i .. i+3 */ \
+	VMOVUPD (SI)(R10*1), Y6   /* row 1 */ \
+	VMOVUPD (SI)(R10*2), Y7   /* row 2 */ \
+	VMOVUPD (SI)(R11*1), Y8   /* row 3 */ \
+	TRANSPOSE(Y5, Y6, Y7, Y8) /* Y5..Y8: columns i .. i+3 */
+#define STORE4 \
+	TRANSPOSE(Y5, Y6, Y7, Y8) /* the four rows of exponentials */ \
+	VMOVUPD Y5, (DI)          \
+	VMOVUPD Y6, (DI)(R10*1)   \
+	VMOVUPD Y7, (DI)(R10*2)   \
+	VMOVUPD Y8, (DI)(R11*1)
+
 loop:
-	VMOVUPD (SI), Y5         // row 0, columns i .. i+3
-	VMOVUPD (SI)(R10*1), Y6  // row 1
-	VMOVUPD (SI)(R10*2), Y7  // row 2
-	VMOVUPD (SI)(R11*1), Y8  // row 3
-	TRANSPOSE(Y5, Y6, Y7, Y8) // Y5..Y8: columns i .. i+3
+	LOAD4
 	COLUMN(Y5)
 	COLUMN(Y6)
 	COLUMN(Y7)
 	COLUMN(Y8)
 	TESTQ DX, DX
 	JZ    next
-	TRANSPOSE(Y5, Y6, Y7, Y8) // the four rows of exponentials
-	VMOVUPD Y5, (DI)
-	VMOVUPD Y6, (DI)(R10*1)
-	VMOVUPD Y7, (DI)(R10*2)
-	VMOVUPD Y8, (DI)(R11*1)
+	STORE4
 
 next:
 	ADDQ $32, SI
@@ -145,22 +152,14 @@ next:
 	JMP  tail
 
 loopall: // loop with COLUMNALL
-	VMOVUPD (SI), Y5
-	VMOVUPD (SI)(R10*1), Y6
-	VMOVUPD (SI)(R10*2), Y7
-	VMOVUPD (SI)(R11*1), Y8
-	TRANSPOSE(Y5, Y6, Y7, Y8)
+	LOAD4
 	COLUMNALL(Y5)
 	COLUMNALL(Y6)
 	COLUMNALL(Y7)
 	COLUMNALL(Y8)
 	TESTQ DX, DX
 	JZ    nextall
-	TRANSPOSE(Y5, Y6, Y7, Y8)
-	VMOVUPD Y5, (DI)
-	VMOVUPD Y6, (DI)(R10*1)
-	VMOVUPD Y7, (DI)(R10*2)
-	VMOVUPD Y8, (DI)(R11*1)
+	STORE4
 
 nextall:
 	ADDQ $32, SI
@@ -299,11 +298,7 @@ TEXT ·top2Kernel(SB), NOSPLIT, $0-40
 	VPSUBQ    Y11, Y12, Y12       /* k++ */
 
 top2loop:
-	VMOVUPD (SI), Y5
-	VMOVUPD (SI)(R10*1), Y6
-	VMOVUPD (SI)(R10*2), Y7
-	VMOVUPD (SI)(R11*1), Y8
-	TRANSPOSE(Y5, Y6, Y7, Y8) // columns k .. k+3
+	LOAD4 // columns k .. k+3
 	TOP2(Y5)
 	TOP2(Y6)
 	TOP2(Y7)
