@@ -194,6 +194,18 @@ TEXT ·gemmDotKernel(SB), NOSPLIT, $0-48
 	SHRQ $2, R10
 	MOVQ n+40(FP), CX
 
+// DOTROWS4 points R11-R14 at the b rows j .. j+3 and clears the sums Y0-Y3 (dot8 also clears
+// Y4-Y7 for rows j+4 .. j+7, which it reads 4 rows further).
+#define DOTROWS4 \
+	MOVQ   DX, R11         \
+	LEAQ   (DX)(R9*1), R12 \
+	LEAQ   (DX)(R9*2), R13 \
+	LEAQ   (R12)(R9*2), R14 \
+	VXORPD Y0, Y0, Y0      \
+	VXORPD Y1, Y1, Y1      \
+	VXORPD Y2, Y2, Y2      \
+	VXORPD Y3, Y3, Y3
+
 // dot8: eight columns at a time where k is a multiple of 4 (no tail), so that each step's
 // eight additions fill the adders where dot4's four wait on their latency.
 dot8:
@@ -201,14 +213,7 @@ dot8:
 	JNZ    dot4
 	CMPQ   CX, $8
 	JLT    dot4
-	MOVQ   DX, R11
-	LEAQ   (DX)(R9*1), R12
-	LEAQ   (DX)(R9*2), R13
-	LEAQ   (R12)(R9*2), R14
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
+	DOTROWS4
 	VXORPD Y4, Y4, Y4
 	VXORPD Y5, Y5, Y5
 	VXORPD Y6, Y6, Y6
@@ -269,14 +274,7 @@ reduce8:
 dot4:
 	CMPQ   CX, $4
 	JLT    dot1
-	MOVQ   DX, R11
-	LEAQ   (DX)(R9*1), R12
-	LEAQ   (DX)(R9*2), R13
-	LEAQ   (R12)(R9*2), R14
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
+	DOTROWS4
 	XORQ   AX, AX
 	MOVQ   R10, R15
 	TESTQ  R15, R15
