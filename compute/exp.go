@@ -10,7 +10,7 @@ import "math"
 //	2^(k/N) = 2^floor(k/N) · T[k mod N];  e^r = 1 + r + r²/2 + ... + r⁵/120 (error < 1e-18).
 //
 // Every product is converted to float64 explicitly so that no compiler setting may fuse it
-// into a multiply-add: the AVX2 kernel (exp_amd64.s) repeats these operations lane by lane and
+// into a multiply-add: the AVX2 kernels (exp_amd64.h) repeat these operations lane by lane and
 // must round exactly as this does.
 func expNonPos(x float64) float64 {
 	if x < expSlowBelow || x != x {

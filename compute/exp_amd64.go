@@ -21,16 +21,13 @@ var haveExpKernel = cpu.X86.HasAVX2
 //go:noescape
 func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (sum float64, slow bool)
 
-// expKernelConsts are the kernel's constants, taken from expNonPos's so that they are the
-// same float64 values: [invLn2N, round, ln2NHi, ln2NLo, 1/120, 1/24, 1/6, 0.5, -708] as
-// float64 bits, then the integers N-1 and 1023<<52 (read-only).
-var expKernelConsts = [11]uint64{
-	math.Float64bits(expInvLn2N), math.Float64bits(expRound),
-	math.Float64bits(expLn2NHi), math.Float64bits(expLn2NLo),
-	math.Float64bits(1.0 / 120), math.Float64bits(1.0 / 24), math.Float64bits(1.0 / 6), math.Float64bits(0.5),
-	math.Float64bits(expSlowBelow),
-	expN - 1, 1023 << 52,
-}
+// expRoundBiased is the kernels' rounding constant: expRound + 1023·N, an even integer in
+// expRound's binade, so that x·invLn2N + expRoundBiased rounds to the same kd as with expRound
+// (plus 1023·N: ties go to the same even neighbour), subtracting it gives expNonPos's kd
+// exactly, and its bits are bits(expRound) + k + 1023·N. The scale's bits are then those bits
+// with the low 7 (j = k mod N) cleared and shifted left by 45, ((k-j)/N + 1023) << 52, in two
+// instructions where k itself would take three more.
+const expRoundBiased = expRound + 1023*expN
 
 // expTailMasks[3-r : 7-r] is the lane mask of the first r of 4 lanes (read-only).
 var expTailMasks = [7]int64{-1, -1, -1, 0, 0, 0, 0}
@@ -44,11 +41,19 @@ var expTailMasks = [7]int64{-1, -1, -1, 0, 0, 0, 0}
 //go:noescape
 func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) (slow bool)
 
-// expConsts4 are expShiftedSums4Kernel's constants, expKernelConsts's 11 values each repeated
-// in 4 lanes so that the kernel reads them as memory operands (read-only).
-var expConsts4 = func() (c [len(expKernelConsts) * 4]uint64) {
-	for i := range c {
-		c[i] = expKernelConsts[i/4]
+// expConsts4 are the constants of the kernels' exponential (exp_amd64.h), taken from
+// expNonPos's so that they are the same float64 values, each repeated in 4 lanes so that the
+// kernels read them as memory operands: invLn2N, roundBiased, ln2NHi, ln2NLo, 1/120, 1/24, 1/6,
+// 0.5, -708 as float64 bits, then the integers N-1, 1 and 0 (read-only).
+var expConsts4 = func() (c [12 * 4]uint64) {
+	for i, v := range [12]uint64{
+		math.Float64bits(expInvLn2N), math.Float64bits(expRoundBiased),
+		math.Float64bits(expLn2NHi), math.Float64bits(expLn2NLo),
+		math.Float64bits(1.0 / 120), math.Float64bits(1.0 / 24), math.Float64bits(1.0 / 6), math.Float64bits(0.5),
+		math.Float64bits(expSlowBelow),
+		expN - 1, 1, 0,
+	} {
+		c[4*i], c[4*i+1], c[4*i+2], c[4*i+3] = v, v, v, v
 	}
 	return c
 }()

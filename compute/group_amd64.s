@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "exp_amd64.h"
 
 // The kernels of pass 2's groups of 4 inputs (Evaluator.Eval, Analyzer.perInput): lane j of
 // every vector is input j, so that the inputs' left-to-right loops run side by side.
@@ -12,23 +13,27 @@
 // addition waits for another of its row's but the one before it (exp.go, expShiftedSums):
 //
 //	for each column i = 0 .. V-1:
-//	    e[j]    = expNonPos(x[j*V+i] - shift[j])                 (lane j, EXP4M)
+//	    e[j]    = expNonPos(x[j*V+i] - shift[j])                 (lane j, EXPA and EXPB)
 //	    sums[j] += (i == skip[j]) ? +0 : e[j]                    (lane j, column order)
 //	    dst[j*V+i] = e[j]                                        (if keep)
 //
 // Adding +0 in the skipped column leaves the sum's bits unchanged (it starts at +0 and every
 // term is positive, or a NaN that takes the slow path), so each lane's sum is the Go loop's. The
-// exponential is the same IEEE operations as expNonPos's and exp_amd64.s's EXP4, in the same
+// exponential is exp_amd64.h's (EXPA, EXPB): the same IEEE operations as expNonPos's, in the same
 // order. Four columns are loaded from the four rows and transposed (VUNPCK*PD, VPERM2F128) into
 // four column vectors, and, with keep, transposed back to be stored; the last V%4 columns are
-// loaded and stored one element at a time. Lanes where x < -708 or x is NaN need math.Exp: then
-// slow is true and dst and sums are not valid.
+// loaded and stored one element at a time. The columns go two at a time, the first half of
+// one's exponential, then of the other's, then the second halves: one column's chain of
+// dependent operations is long, and the pair gives the CPU's scheduler twice the independent
+// work within its window (about 6 % faster here than column after column). Lanes where
+// x < -708 or x is NaN need math.Exp: then slow is true and dst and sums are not valid.
 //
-// Registers: Y15 shift, Y14 the sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
-// column index i in every lane, Y9 all ones, Y5-Y8 four columns, Y0-Y4 EXP4M's scratch,
-// SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11 three of it, CX the
-// count of whole groups of 4 columns, BX the remainder, DX keep, R8 exp2Table, R9 expConsts4,
-// R12 the signs of skip (all four negative: the loop without the mask, loopall).
+// Registers: Y15 shift, Y14 the sums, Y12 the OR of the slow-lane masks, Y10 skip - i (the
+// skipped column is where it is 0), Y5-Y8 four columns, Y0-Y4 and Y9, Y11, Y13 the two
+// exponentials' scratch, SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11
+// three of it, CX the count of whole groups of 4 columns, BX the remainder, DX keep, R8
+// exp2Table, R9 expConsts4, R12 the signs of skip (all four negative: the loop without the
+// skip mask, loopall).
 TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	MOVQ    dst+0(FP), DI
 	MOVQ    x+8(FP), SI
@@ -36,14 +41,12 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	MOVQ    shift+24(FP), AX
 	VMOVUPD (AX), Y15
 	MOVQ    skip+32(FP), AX
-	VMOVDQU (AX), Y13
+	VMOVDQU (AX), Y10     // skip - i for i = 0
 	MOVBQZX keep+48(FP), DX
 	LEAQ    ·exp2Table(SB), R8
 	LEAQ    ·expConsts4(SB), R9
 	VXORPD  Y14, Y14, Y14 // the sums
 	VXORPD  Y12, Y12, Y12 // the slow lanes
-	VPXOR   Y11, Y11, Y11 // the column index
-	VPCMPEQQ Y9, Y9, Y9   // all ones: -1 in every lane
 	LEAQ    (CX*8), R10   // the row stride
 	LEAQ    (R10)(R10*2), R11
 	MOVQ    CX, BX
@@ -51,56 +54,24 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	SHRQ    $2, CX
 	JZ      tail
 
-// EXP4M sets Y3 to the four exponentials of the arguments x in Y0 (exp_amd64.s's EXP4, with
-// the constants read from expConsts4) and ORs into Y12 the mask of the lanes needing the slow
-// path (!(x >= -708): x < -708 or NaN). It clobbers Y0-Y4.
-#define EXP4M \
-	VCMPPD       $0x19, 256(R9), Y0, Y1 /* NGE_UQ: x < -708 or unordered */ \
-	VORPD        Y1, Y12, Y12           \
-	VMULPD       0(R9), Y0, Y2          /* x*invLn2N */ \
-	VADDPD       32(R9), Y2, Y2         /* kd = x*invLn2N + round */ \
-	VPSUBQ       32(R9), Y2, Y4         /* k = bits(kd) - bits(round) */ \
-	VSUBPD       32(R9), Y2, Y2         /* kd -= round */ \
-	VMULPD       64(R9), Y2, Y3         /* kd*ln2NHi */ \
-	VSUBPD       Y3, Y0, Y0             /* x - kd*ln2NHi */ \
-	VMULPD       96(R9), Y2, Y3         /* kd*ln2NLo */ \
-	VSUBPD       Y3, Y0, Y0             /* r = (x - kd*ln2NHi) - kd*ln2NLo */ \
-	VPAND        288(R9), Y4, Y2        /* j = k & 127 */ \
-	VPSUBQ       Y2, Y4, Y4             /* k - j */ \
-	VPSLLQ       $45, Y4, Y4            /* (k - j) << 45 = e << 52 */ \
-	VPADDQ       320(R9), Y4, Y4        /* scale bits: + 1023 << 52 */ \
-	VMOVDQU      Y9, Y3                 /* the gather's lane mask: all */ \
-	VGATHERQPD   Y3, (R8)(Y2*8), Y1     /* t = exp2Table[j]; clears Y3 */ \
-	VMULPD       128(R9), Y0, Y3        /* r*(1/120) */ \
-	VADDPD       160(R9), Y3, Y3        /* 1/24 + r*(1/120) */ \
-	VMULPD       Y3, Y0, Y3             \
-	VADDPD       192(R9), Y3, Y3        /* 1/6 + r*(...) */ \
-	VMULPD       Y3, Y0, Y3             \
-	VADDPD       224(R9), Y3, Y3        /* 0.5 + r*(...) */ \
-	VMULPD       Y0, Y0, Y2             /* r2 = r*r */ \
-	VMULPD       Y3, Y2, Y3             /* r2*(...) */ \
-	VADDPD       Y3, Y0, Y3             /* p = r + r2*(...) */ \
-	VMULPD       Y3, Y1, Y3             /* t*p */ \
-	VADDPD       Y3, Y1, Y3             /* t + t*p */ \
-	VMULPD       Y4, Y3, Y3             /* (t + t*p) * scale */
+// PAIR runs EXPA and EXPB on the columns Ca and Cb, interleaved, each x = column - shift first.
+#define PAIR(Ca, Cb) \
+	VSUBPD Y15, Ca, Ca         \
+	VSUBPD Y15, Cb, Cb         \
+	EXPA(Ca, Y1, Y2, Y3, Y4)   \
+	EXPA(Cb, Y0, Y9, Y11, Y13) \
+	EXPB(Ca, Y1, Y2, Y3, Y4)   \
+	EXPB(Cb, Y0, Y9, Y11, Y13)
 
-// COLUMN runs one column held in Yc: exponentials, the sums, and Yc = the exponentials.
-#define COLUMN(Yc) \
-	VSUBPD   Y15, Yc, Y0      /* x = x[j*V+i] - shift[j] */ \
-	EXP4M                     \
-	VPCMPEQQ Y13, Y11, Y1     /* the lanes where i == skip[j] */ \
-	VPSUBQ   Y9, Y11, Y11     /* i++ (Y9 is -1 in every lane) */ \
-	VANDNPD  Y3, Y1, Y2       /* their term is +0 */ \
-	VADDPD   Y2, Y14, Y14     /* sums[j] += e[j] */ \
-	VMOVAPD  Y3, Yc
-
-// COLUMNALL is COLUMN where no lane skips a column (every skip[j] < 0): the same sums, without
-// the skip mask's three instructions.
-#define COLUMNALL(Yc) \
-	VSUBPD   Y15, Yc, Y0      /* x = x[j*V+i] - shift[j] */ \
-	EXP4M                     \
-	VADDPD   Y3, Y14, Y14     /* sums[j] += e[j] */ \
-	VMOVAPD  Y3, Yc
+// SUMSKIP adds the exponentials in C to the sums but where the column is skip[j] (+0 there),
+// and moves Y10 on to the next column; SUM adds them all. M is scratch.
+#define SUMSKIP(C, M) \
+	VPCMPEQQ 352(R9), Y10, M /* the lanes where skip - i == 0 */ \
+	VPSUBQ   320(R9), Y10, Y10 /* i++ */ \
+	VANDNPD  C, M, M         /* their term is +0 */ \
+	VADDPD   M, Y14, Y14     /* sums[j] += e[j] */
+#define SUM(C) \
+	VADDPD C, Y14, Y14
 
 // TRANSPOSE sets Y5-Y8 to the transpose of the 4×4 block in Ya, Yb, Yc, Yd (rows in, columns
 // out, or the reverse): Y5 = (a0, b0, c0, d0), ..., Y8 = (a3, b3, c3, d3). It reads all four
@@ -115,9 +86,9 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	VPERM2F128 $0x31, Y2, Y0, Y7 \
 	VPERM2F128 $0x31, Y3, Y1, Y8
 
-	VMOVMSKPD Y13, R12       // the signs of skip[0..3]
+	VMOVMSKPD Y10, R12       // the signs of skip[0..3]
 	CMPQ      R12, $15
-	JEQ       loopall        // no lane skips a column (the tail's COLUMN never matches then)
+	JEQ       loopall        // no lane skips a column (skip - i stays negative, so the tail's SUMSKIP never matches)
 
 // LOAD4 sets Y5..Y8 to columns i .. i+3 of the four rows; STORE4 stores the four rows of
 // exponentials held as columns in Y5..Y8.
@@ -136,10 +107,12 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 
 loop:
 	LOAD4
-	COLUMN(Y5)
-	COLUMN(Y6)
-	COLUMN(Y7)
-	COLUMN(Y8)
+	PAIR(Y5, Y6)
+	SUMSKIP(Y5, Y2)
+	SUMSKIP(Y6, Y9)
+	PAIR(Y7, Y8)
+	SUMSKIP(Y7, Y2)
+	SUMSKIP(Y8, Y9)
 	TESTQ DX, DX
 	JZ    next
 	STORE4
@@ -151,12 +124,14 @@ next:
 	JNZ  loop
 	JMP  tail
 
-loopall: // loop with COLUMNALL
+loopall: // the loop with SUM
 	LOAD4
-	COLUMNALL(Y5)
-	COLUMNALL(Y6)
-	COLUMNALL(Y7)
-	COLUMNALL(Y8)
+	PAIR(Y5, Y6)
+	SUM(Y5)
+	SUM(Y6)
+	PAIR(Y7, Y8)
+	SUM(Y7)
+	SUM(Y8)
 	TESTQ DX, DX
 	JZ    nextall
 	STORE4
@@ -177,7 +152,10 @@ col:
 	VMOVSD      (SI)(R10*2), X6
 	VMOVHPD     (SI)(R11*1), X6, X6
 	VINSERTF128 $1, X6, Y5, Y5
-	COLUMN(Y5)
+	VSUBPD      Y15, Y5, Y5
+	EXPA(Y5, Y1, Y2, Y3, Y4)
+	EXPB(Y5, Y1, Y2, Y3, Y4)
+	SUMSKIP(Y5, Y2)
 	TESTQ       DX, DX
 	JZ          nextcol
 	VEXTRACTF128 $1, Y5, X6
@@ -208,7 +186,7 @@ done:
 // (a[j], a[4+j], a[8+j]), in AttnForward's operations and order (model.go):
 //
 //	mx = max(max(sE, s0), s1)
-//	e0, e1, eE = expNonPos(s0 - mx), expNonPos(s1 - mx), expNonPos(sE - mx)    (EXP4M)
+//	e0, e1, eE = expNonPos(s0 - mx), expNonPos(s1 - mx), expNonPos(sE - mx)    (EXPA, EXPB)
 //	sum = ((0 + e0) + e1) + eE;  a = (e0/sum, e1/sum, eE/sum)
 //
 // VMAXPD differs from Go's max only on NaNs, which take the slow path (their exponential is a
@@ -221,28 +199,27 @@ TEXT ·attnKernel(SB), NOSPLIT, $0-17
 	LEAQ     ·exp2Table(SB), R8
 	LEAQ     ·expConsts4(SB), R9
 	VXORPD   Y12, Y12, Y12 // the slow lanes
-	VPCMPEQQ Y9, Y9, Y9    // all ones, for EXP4M
 	VMOVUPD  0(SI), Y5     // s0
 	VMOVUPD  32(SI), Y6    // s1
 	VMOVUPD  64(SI), Y7    // sE
 	VMAXPD   Y5, Y7, Y8    // mx = max(sE, s0)
 	VMAXPD   Y6, Y8, Y8    // mx = max(mx, s1)
-	VSUBPD   Y8, Y5, Y0
-	EXP4M
-	VMOVAPD  Y3, Y5        // e0
-	VSUBPD   Y8, Y6, Y0
-	EXP4M
-	VMOVAPD  Y3, Y6        // e1
-	VSUBPD   Y8, Y7, Y0
-	EXP4M
-	VMOVAPD  Y3, Y7        // eE
-	VXORPD   Y10, Y10, Y10
-	VADDPD   Y5, Y10, Y10  // sum = 0 + e0
-	VADDPD   Y6, Y10, Y10  // + e1
-	VADDPD   Y7, Y10, Y10  // + eE
-	VDIVPD   Y10, Y5, Y5
-	VDIVPD   Y10, Y6, Y6
-	VDIVPD   Y10, Y7, Y7
+	VSUBPD   Y8, Y5, Y5
+	VSUBPD   Y8, Y6, Y6
+	VSUBPD   Y8, Y7, Y7
+	EXPA(Y5, Y0, Y1, Y2, Y3)
+	EXPA(Y6, Y4, Y9, Y10, Y11)
+	EXPB(Y5, Y0, Y1, Y2, Y3)    // e0
+	EXPB(Y6, Y4, Y9, Y10, Y11)  // e1
+	EXPA(Y7, Y0, Y1, Y2, Y3)
+	EXPB(Y7, Y0, Y1, Y2, Y3)    // eE
+	VXORPD   Y13, Y13, Y13
+	VADDPD   Y5, Y13, Y13  // sum = 0 + e0
+	VADDPD   Y6, Y13, Y13  // + e1
+	VADDPD   Y7, Y13, Y13  // + eE
+	VDIVPD   Y13, Y5, Y5
+	VDIVPD   Y13, Y6, Y6
+	VDIVPD   Y13, Y7, Y7
 	VMOVUPD  Y5, 0(DI)
 	VMOVUPD  Y6, 32(DI)
 	VMOVUPD  Y7, 64(DI)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/andybalholm/brotli"
@@ -37,21 +38,15 @@ const (
 // (ZeroMQ's base 85: 5 characters for 4 bytes, none of them a quote or a backslash), which is
 // 6% smaller than base64. The output is deterministic.
 func PayloadScripts(payload []byte) (gzipJS, brotliJS []byte, err error) {
-	var gz, br bytes.Buffer
+	var gz []byte
 	var gzErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		zw, err := gzip.NewWriterLevel(&gz, GzipLevel)
-		if err == nil {
-			_, err = zw.Write(payload)
-		}
-		if err == nil {
-			err = zw.Close()
-		}
-		gzErr = err
+		gz, gzErr = gzipCompress(payload)
 	}()
-	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: BrotliQuality, LGWin: 24})
+	var br bytes.Buffer
+	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: BrotliQuality, LGWin: brotliWindow(len(payload))})
 	_, err = bw.Write(payload)
 	if err == nil {
 		err = bw.Close()
@@ -60,7 +55,36 @@ func PayloadScripts(payload []byte) (gzipJS, brotliJS []byte, err error) {
 	if err = errors.Join(gzErr, err); err != nil {
 		return nil, nil, fmt.Errorf("payload: %w", err)
 	}
-	return payloadScript("gzip", gz.Bytes()), payloadScript("brotli", br.Bytes()), nil
+	return payloadScript("gzip", gz), payloadScript("brotli", br.Bytes()), nil
+}
+
+// gzipPayloadScript is PayloadScripts' gzip script alone, for pages that load no brotli.
+func gzipPayloadScript(payload []byte) ([]byte, error) {
+	gz, err := gzipCompress(payload)
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	return payloadScript("gzip", gz), nil
+}
+
+// gzipCompress returns payload compressed with gzip at GzipLevel.
+func gzipCompress(payload []byte) ([]byte, error) {
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, GzipLevel)
+	if err == nil {
+		_, err = zw.Write(payload)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	return gz.Bytes(), err
+}
+
+// brotliWindow returns the base-2 logarithm of the smallest brotli window that holds n bytes,
+// within brotli's bounds [10, 24]: a larger window finds no more matches in a payload that fits,
+// but the encoder allocates and clears its ring buffer at the window's size (16 MiB at 24).
+func brotliWindow(n int) int {
+	return min(max(bits.Len(uint(max(n, 1)-1)), 10), 24)
 }
 
 func payloadScript(enc string, data []byte) []byte {
