@@ -41,7 +41,6 @@ type Analyzer struct {
 
 	tables *Tables
 	logits []float64 // [inputGroup, V] a group of inputs' logits
-	exps   []float64 // [inputGroup, V] expShiftedSums's scratch
 	attn   []float64 // [inputGroup, n+1]
 	toks   []int     // [inputGroup, n] a group's inputs
 	kq     []float64 // [d] Q Kᵀ x_eosᵀ, the weights-only query read out on the residual
@@ -64,7 +63,7 @@ func NewAnalyzer(c Config, mask []bool) *Analyzer {
 	}
 	return &Analyzer{
 		dims: m, log1p: c.UseLog1p, mask: mask,
-		tables: NewTables(m), logits: make([]float64, inputGroup*m.V), exps: make([]float64, inputGroup*m.V),
+		tables: NewTables(m), logits: make([]float64, inputGroup*m.V),
 		attn: make([]float64, inputGroup*(m.N+1)), toks: make([]int, inputGroup*m.N), kq: make([]float64, m.D), pbar: make([]float64, m.D),
 		pbarM: make([]float64, m.V), q: make([]float64, m.H), dp: make([]float64, m.D),
 	}
@@ -152,7 +151,7 @@ func (az *Analyzer) circuits(a *Analysis, p *Params) {
 // metrics. The losses are summed in that order with the functions compute.Evaluator.Eval uses,
 // so they equal bit for bit what it returns for the training and test sets. Like Eval, it
 // runs the inputs in groups of inputGroup: the logits of each, then the exponentials of all of them
-// (expShiftedSums) and their logarithms (logsOnePlus), then the losses in input order.
+// (lossExpSums) and their logarithms (logsOnePlus), then the losses in input order.
 func (az *Analyzer) perInput(an *Analysis) {
 	V, n1 := az.dims.V, az.dims.N+1
 	t := az.tables
@@ -194,8 +193,8 @@ func (az *Analyzer) perInput(an *Analysis) {
 				an.Margin[i] = az.logits[j*V+y] - shift[j]
 			}
 		}
-		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as logSoftmaxAt without grad
-		expShiftedSums(az.exps, az.logits, V, r, &shift, &im, &sums, false)
+		// sums[j] = Σ_{k != im[j]} exp(logits[j, k] - top), as Evaluator.Eval without grad
+		lossExpSums(az.logits, V, r, &shift, &im, &sums)
 		logsOnePlus(&logs, &sums, r, az.log1p)
 		for j := range r {
 			i := lo + j

@@ -15,7 +15,7 @@
 // set bits are all at 51 and above, so the scale bits are ((k - j)/128 + 1023) << 52, the Go
 // code's uint64(e+1023) << 52, for every k.) j is always in [0, 127], so the gather stays
 // inside the table even in lanes holding garbage. The lanes where x < -708 or x is NaN
-// (expNonPos's math.Exp path) are flagged, for the caller to redo in Go.
+// (expNonPosTiny's) are flagged, for the caller to redo in Go.
 //
 // The kernels using it hold exp2Table's address in R8 and expConsts4's in R9.
 
@@ -51,3 +51,12 @@
 	VMULPD     P, T, P              /* t*p */ \
 	VADDPD     P, T, P              /* t + t*p */ \
 	VMULPD     S, P, C              /* (t + t*p) * scale */
+
+// TAILMASK sets Y to the lane mask of the first N < 4 lanes (expTailMasks[3-N : 7-N]), N a
+// register holding 1 to 3. It clobbers R10 and DX.
+#define TAILMASK(N, Y) \
+	LEAQ    ·expTailMasks+24(SB), R10 \
+	MOVQ    N, DX                     \
+	SHLQ    $3, DX                    \
+	SUBQ    DX, R10                   \
+	VMOVDQU (R10), Y

@@ -6,12 +6,12 @@ package compute
 const haveExpKernel = false
 
 // expShiftedSumKernel is never called without an assembly kernel.
-func expShiftedSumKernel(dst, src []float64, shift float64, skip int) (float64, bool) {
+func expShiftedSumKernel(dst, src []float64, shift float64) (float64, bool) {
 	panic("compute: no exponential kernel on this architecture")
 }
 
 // expShiftedSums4Kernel is never called without an assembly kernel.
-func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) bool {
+func expShiftedSums4Kernel(dst, x *float64, V int, shift, sums *[4]float64) bool {
 	panic("compute: no exponential kernel on this architecture")
 }
 
@@ -28,4 +28,12 @@ func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64) {
 // log1p4Kernel is never called without an assembly kernel.
 func log1p4Kernel(dst, x *[4]float64) bool {
 	panic("compute: no log1p kernel on this architecture")
+}
+
+// haveLossKernel is false: lossExpSum runs lossExpSumGo.
+const haveLossKernel = false
+
+// lossExpSumKernel is never called without an assembly kernel.
+func lossExpSumKernel(x *float64, n int, shift float64, skip int) (float64, bool) {
+	panic("compute: no loss exponential kernel on this architecture")
 }

@@ -1,8 +1,8 @@
 package compute
 
 import (
-	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -83,9 +83,8 @@ func same(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b)
 
 // TestExpShiftedSum checks expShiftedSum (the AVX2 kernel where the CPU has it) against
 // expShiftedSumGo and against the scalar expNonPos bit for bit: on every length 0..17 and
-// longer runs, at every alignment of both slices, with and without a shift, skipping no element,
-// the first, the last or any, on the edge arguments (a NaN or one below -708 in a batch sends it
-// to the slow path).
+// longer runs, at every alignment of both slices, with and without a shift, on the edge
+// arguments (a NaN or one below -708 in a batch sends it to the slow path).
 func TestExpShiftedSum(t *testing.T) {
 	t.Logf("assembly kernel: %v", haveExpKernel)
 	xs := expEdgeArgs()
@@ -107,7 +106,7 @@ func TestExpShiftedSum(t *testing.T) {
 				continue
 			}
 			for off := range 4 {
-				for trial := range 40 {
+				for range 40 {
 					src := buf[off : off+n]
 					for i := range src {
 						x := xs[r.IntN(len(xs))]
@@ -116,25 +115,22 @@ func TestExpShiftedSum(t *testing.T) {
 						}
 						src[i] = x + tc.shift
 					}
-					skip := []int{-1, 0, n - 1, n, r.IntN(n + 1)}[trial%5] // n: none
 					dst, ref := got[3-off:3-off+n+1], want[:n+1]
 					dst[n], ref[n] = 42, 42 // the element after the slice must stay untouched
-					sum := expShiftedSum(dst, src, tc.shift, skip)
-					sumGo := expShiftedSumGo(ref, src, tc.shift, skip)
+					sum := expShiftedSum(dst, src, tc.shift)
+					sumGo := expShiftedSumGo(ref, src, tc.shift)
 					sumScalar := 0.0
 					for i, v := range src {
 						e := expNonPos(v - tc.shift)
-						if i != skip {
-							sumScalar += e
-						}
+						sumScalar += e
 						if !same(dst[i], e) || !same(ref[i], e) {
 							t.Fatalf("%s n=%d off=%d: exp(%v - %v) = %v (kernel), %v (Go), expNonPos %v",
 								tc.name, n, off, v, tc.shift, dst[i], ref[i], e)
 						}
 					}
 					if !same(sum, sumGo) || !same(sum, sumScalar) || dst[n] != 42 {
-						t.Fatalf("%s n=%d off=%d skip=%d: sum %v (kernel), %v (Go), %v (scalar), dst[n] = %v",
-							tc.name, n, off, skip, sum, sumGo, sumScalar, dst[n])
+						t.Fatalf("%s n=%d off=%d: sum %v (kernel), %v (Go), %v (scalar), dst[n] = %v",
+							tc.name, n, off, sum, sumGo, sumScalar, dst[n])
 					}
 				}
 			}
@@ -155,7 +151,7 @@ func TestExpKernelEdges(t *testing.T) {
 			src := []float64{-1, -2, -3, -4, -5}[:lane+1]
 			src[lane] = x
 			dst := make([]float64, len(src))
-			sum, slow := expShiftedSumKernel(dst, src, 0, -1)
+			sum, slow := expShiftedSumKernel(dst, src, 0)
 			wantSlow := x < -708 || x != x
 			if slow != wantSlow {
 				t.Fatalf("x = %v in lane %d: slow = %v, want %v", x, lane, slow, wantSlow)
@@ -178,8 +174,8 @@ func TestExpKernelEdges(t *testing.T) {
 	}
 }
 
-// BenchmarkExpShiftedSum measures 64 exponentials and their sum but one, as logSoftmaxAt needs
-// per input at the default vocab: the dispatching kernel and the portable loop.
+// BenchmarkExpShiftedSum measures 64 exponentials and their sum, as the gradient needs per input
+// at the default vocab: the dispatching kernel and the portable loop.
 func BenchmarkExpShiftedSum(b *testing.B) {
 	src, dst := make([]float64, 64), make([]float64, 64)
 	r := rand.New(rand.NewPCG(7, 8))
@@ -188,12 +184,12 @@ func BenchmarkExpShiftedSum(b *testing.B) {
 	}
 	for _, bc := range []struct {
 		name string
-		f    func(dst, src []float64, shift float64, skip int) float64
+		f    func(dst, src []float64, shift float64) float64
 	}{{"kernel", expShiftedSum}, {"go", expShiftedSumGo}} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := 0.0
 			for b.Loop() {
-				s += bc.f(dst, src, 20, 37)
+				s += bc.f(dst, src, 20)
 			}
 			_ = s
 		})
@@ -202,9 +198,8 @@ func BenchmarkExpShiftedSum(b *testing.B) {
 
 // TestExpShiftedSums checks expShiftedSums (four rows at once in the AVX2 kernel where the CPU
 // has it) against expShiftedSumGo row by row and against the scalar expNonPos, bit for bit: for
-// every row count r <= 4 (r < 4: a group's tail), widths 0..17 and longer, skipping no column,
-// the first, the last or any, with and without keep, on arguments in range and on edge
-// arguments in one row (a NaN or one below -708 sends the group to the slow path). The values
+// every row count r <= 4 (r < 4: a group's tail), widths 0..17 and longer, on arguments in range
+// and on edge arguments in one row (a NaN or one below -708 sends the group to the slow path). The values
 // after the r rows must stay untouched.
 func TestExpShiftedSums(t *testing.T) {
 	xs := expEdgeArgs()
@@ -219,16 +214,10 @@ func TestExpShiftedSums(t *testing.T) {
 			}
 			for rows := 1; rows <= 4; rows++ {
 				for trial := range 12 {
-					keep := trial%2 == 0
 					x := make([]float64, rows*V+1)
 					var shift [4]float64
-					var skip [4]int
 					for j := range rows {
 						shift[j] = []float64{0, 12.375, -3.5, 1e3}[(j+trial)%4]
-						skip[j] = []int{-1, 0, V - 1, V, r.IntN(V + 1)}[(trial+j)%5] // V: none
-						if trial%3 == 2 {
-							skip[j] = -1 // no row skips a column, as with the gradient
-						}
 						for i := range V {
 							v := max(-r.Float64()*708, -708)
 							if j == tc.edges {
@@ -242,28 +231,26 @@ func TestExpShiftedSums(t *testing.T) {
 						dst[i] = 42
 					}
 					var sums [4]float64
-					expShiftedSums(dst, x, V, rows, &shift, &skip, &sums, keep)
+					expShiftedSums(dst, x, V, rows, &shift, &sums)
 					if dst[rows*V] != 42 {
 						t.Fatalf("%s V=%d r=%d: wrote past the rows", tc.name, V, rows)
 					}
 					for j := range rows {
 						row := x[j*V : (j+1)*V]
 						ref := make([]float64, V)
-						sumGo := expShiftedSumGo(ref, row, shift[j], skip[j])
+						sumGo := expShiftedSumGo(ref, row, shift[j])
 						sumScalar := 0.0
 						for i, v := range row {
 							e := expNonPos(v - shift[j])
-							if i != skip[j] {
-								sumScalar += e
-							}
-							if !same(ref[i], e) || keep && !same(dst[j*V+i], e) {
+							sumScalar += e
+							if !same(ref[i], e) || !same(dst[j*V+i], e) {
 								t.Fatalf("%s V=%d r=%d row %d: exp(%v - %v) = %v (rows), %v (Go), expNonPos %v",
 									tc.name, V, rows, j, v, shift[j], dst[j*V+i], ref[i], e)
 							}
 						}
 						if !same(sums[j], sumGo) || !same(sums[j], sumScalar) {
-							t.Fatalf("%s V=%d r=%d row %d skip=%d: sum %v (rows), %v (Go), %v (scalar)",
-								tc.name, V, rows, j, skip[j], sums[j], sumGo, sumScalar)
+							t.Fatalf("%s V=%d r=%d row %d: sum %v (rows), %v (Go), %v (scalar)",
+								tc.name, V, rows, j, sums[j], sumGo, sumScalar)
 						}
 					}
 				}
@@ -290,10 +277,9 @@ func TestExpSums4KernelEdges(t *testing.T) {
 			}
 			x[pos] = v
 			shift := [4]float64{}
-			skip := [4]int{-1, 2, 4, 0}
 			var sums [4]float64
 			dst := make([]float64, 4*V)
-			slow := expShiftedSums4Kernel(&dst[0], &x[0], V, &shift, &skip, &sums, true)
+			slow := expShiftedSums4Kernel(&dst[0], &x[0], V, &shift, &sums)
 			if wantSlow := v < -708 || v != v; slow != wantSlow {
 				t.Fatalf("x = %v at %d: slow = %v, want %v", v, pos, slow, wantSlow)
 			}
@@ -304,9 +290,7 @@ func TestExpSums4KernelEdges(t *testing.T) {
 				s := 0.0
 				for i := range V {
 					e := expNonPos(x[j*V+i])
-					if i != skip[j] {
-						s += e
-					}
+					s += e
 					if !same(dst[j*V+i], e) {
 						t.Fatalf("x = %v at %d: [%d, %d] = %v, expNonPos %v", v, pos, j, i, dst[j*V+i], e)
 					}
@@ -328,28 +312,36 @@ func BenchmarkExpShiftedSums(b *testing.B) {
 	for i := range x {
 		x[i] = r.NormFloat64() * 5
 	}
-	shift, skip := [4]float64{20, 20, 20, 20}, [4]int{37, 1, 60, 5}
+	shift := [4]float64{20, 20, 20, 20}
 	b.Run("rows", func(b *testing.B) {
 		var sums [4]float64
 		for b.Loop() {
 			for j := range 4 {
-				sums[j] = expShiftedSum(dst[j*V:(j+1)*V], x[j*V:(j+1)*V], shift[j], skip[j])
+				sums[j] = expShiftedSum(dst[j*V:(j+1)*V], x[j*V:(j+1)*V], shift[j])
 			}
 		}
 	})
-	for _, keep := range []bool{false, true} {
-		b.Run(fmt.Sprintf("group/keep=%v", keep), func(b *testing.B) {
-			var sums [4]float64
-			for b.Loop() {
-				expShiftedSums(dst, x, V, 4, &shift, &skip, &sums, keep)
-			}
-		})
-	}
-	b.Run("group/keep=true/no-skip", func(b *testing.B) { // as the gradient runs it
+	b.Run("group", func(b *testing.B) {
 		var sums [4]float64
-		none := [4]int{-1, -1, -1, -1}
 		for b.Loop() {
-			expShiftedSums(dst, x, V, 4, &shift, &none, &sums, true)
+			expShiftedSums(dst, x, V, 4, &shift, &sums)
 		}
 	})
+}
+
+// TestExp2Table checks the table of the exponentials against 2^(j/128) computed in 256-bit
+// arithmetic (pow2Big): every entry within 1 ulp. (The entries are math.Exp2's values on amd64,
+// which are not all correctly rounded; training's trajectory depends on them bit for bit.)
+func TestExp2Table(t *testing.T) {
+	off := 0
+	for j, v := range exp2Table {
+		x := new(big.Float).SetPrec(bigPrec).Quo(big.NewFloat(float64(j)), big.NewFloat(expN))
+		want := pow2Big(x)
+		if u := ulps(v, want); u > 1 {
+			t.Errorf("exp2Table[%d] = %v, 2^(%d/128) rounds to %v: %d ulps apart", j, v, j, want, u)
+		} else if u == 1 {
+			off++
+		}
+	}
+	t.Logf("%d of %d entries 1 ulp from 2^(j/128) rounded, the others equal to it", off, expN)
 }

@@ -6,7 +6,7 @@
 // The kernels of pass 2's groups of 4 inputs (Evaluator.Eval, Analyzer.perInput): lane j of
 // every vector is input j, so that the inputs' left-to-right loops run side by side.
 
-// func expShiftedSums4Kernel(dst, x *float64, V int, shift *[4]float64, skip *[4]int, sums *[4]float64, keep bool) (slow bool)
+// func expShiftedSums4Kernel(dst, x *float64, V int, shift, sums *[4]float64) (slow bool)
 //
 // expShiftedSum for the four rows x[j*V : (j+1)*V], j < 4, at once, with lane j = row j: the
 // rows are independent, so the four left-to-right sums run side by side in one register and no
@@ -14,35 +14,29 @@
 //
 //	for each column i = 0 .. V-1:
 //	    e[j]    = expNonPos(x[j*V+i] - shift[j])                 (lane j, EXPA and EXPB)
-//	    sums[j] += (i == skip[j]) ? +0 : e[j]                    (lane j, column order)
-//	    dst[j*V+i] = e[j]                                        (if keep)
+//	    sums[j] += e[j]                                          (lane j, column order)
+//	    dst[j*V+i] = e[j]
 //
-// Adding +0 in the skipped column leaves the sum's bits unchanged (it starts at +0 and every
-// term is positive, or a NaN that takes the slow path), so each lane's sum is the Go loop's. The
-// exponential is exp_amd64.h's (EXPA, EXPB): the same IEEE operations as expNonPos's, in the same
-// order. Four columns are loaded from the four rows and transposed (VUNPCK*PD, VPERM2F128) into
-// four column vectors, and, with keep, transposed back to be stored; the last V%4 columns are
-// loaded and stored one element at a time. The columns go two at a time, the first half of
-// one's exponential, then of the other's, then the second halves: one column's chain of
-// dependent operations is long, and the pair gives the CPU's scheduler twice the independent
-// work within its window (about 6 % faster here than column after column). Lanes where
-// x < -708 or x is NaN need math.Exp: then slow is true and dst and sums are not valid.
+// Each lane's sum is the Go loop's. The exponential is exp_amd64.h's (EXPA, EXPB): the same IEEE
+// operations as expNonPos's, in the same order. Four columns are loaded from the four rows and
+// transposed (VUNPCK*PD, VPERM2F128) into four column vectors, and transposed back to be
+// stored; the last V%4 columns are loaded and stored one element at a time. The columns go two
+// at a time, the first half of one's exponential, then of the other's, then the second halves:
+// one column's chain of dependent operations is long, and the pair gives the CPU's scheduler
+// twice the independent work within its window (about 6 % faster here than column after
+// column). Lanes where x < -708 or x is NaN need expNonPosTiny: then slow is true and dst and
+// sums are not valid.
 //
-// Registers: Y15 shift, Y14 the sums, Y12 the OR of the slow-lane masks, Y10 skip - i (the
-// skipped column is where it is 0), Y5-Y8 four columns, Y0-Y4 and Y9, Y11, Y13 the two
-// exponentials' scratch, SI/DI x and dst at column i of row 0, R10 the row stride in bytes, R11
-// three of it, CX the count of whole groups of 4 columns, BX the remainder, DX keep, R8
-// exp2Table, R9 expConsts4, R12 the signs of skip (all four negative: the loop without the
-// skip mask, loopall).
-TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
+// Registers: Y15 shift, Y14 the sums, Y12 the OR of the slow-lane masks, Y5-Y8 four columns,
+// Y0-Y4, Y9, Y11 and Y13 the two exponentials' scratch, SI/DI x and dst at column i of row 0,
+// R10 the row stride in bytes, R11 three of it, CX the count of whole groups of 4 columns, BX
+// the remainder, R8 exp2Table, R9 expConsts4.
+TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-41
 	MOVQ    dst+0(FP), DI
 	MOVQ    x+8(FP), SI
 	MOVQ    V+16(FP), CX
 	MOVQ    shift+24(FP), AX
 	VMOVUPD (AX), Y15
-	MOVQ    skip+32(FP), AX
-	VMOVDQU (AX), Y10     // skip - i for i = 0
-	MOVBQZX keep+48(FP), DX
 	LEAQ    ·exp2Table(SB), R8
 	LEAQ    ·expConsts4(SB), R9
 	VXORPD  Y14, Y14, Y14 // the sums
@@ -63,13 +57,7 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	EXPB(Ca, Y1, Y2, Y3, Y4)   \
 	EXPB(Cb, Y0, Y9, Y11, Y13)
 
-// SUMSKIP adds the exponentials in C to the sums but where the column is skip[j] (+0 there),
-// and moves Y10 on to the next column; SUM adds them all. M is scratch.
-#define SUMSKIP(C, M) \
-	VPCMPEQQ 352(R9), Y10, M /* the lanes where skip - i == 0 */ \
-	VPSUBQ   320(R9), Y10, Y10 /* i++ */ \
-	VANDNPD  C, M, M         /* their term is +0 */ \
-	VADDPD   M, Y14, Y14     /* sums[j] += e[j] */
+// SUM adds the exponentials in C to the sums.
 #define SUM(C) \
 	VADDPD C, Y14, Y14
 
@@ -85,10 +73,6 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 	VPERM2F128 $0x20, Y3, Y1, Y6 \
 	VPERM2F128 $0x31, Y2, Y0, Y7 \
 	VPERM2F128 $0x31, Y3, Y1, Y8
-
-	VMOVMSKPD Y10, R12       // the signs of skip[0..3]
-	CMPQ      R12, $15
-	JEQ       loopall        // no lane skips a column (skip - i stays negative, so the tail's SUMSKIP never matches)
 
 // LOAD4 sets Y5..Y8 to columns i .. i+3 of the four rows; STORE4 stores the four rows of
 // exponentials held as columns in Y5..Y8.
@@ -108,39 +92,16 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-57
 loop:
 	LOAD4
 	PAIR(Y5, Y6)
-	SUMSKIP(Y5, Y2)
-	SUMSKIP(Y6, Y9)
-	PAIR(Y7, Y8)
-	SUMSKIP(Y7, Y2)
-	SUMSKIP(Y8, Y9)
-	TESTQ DX, DX
-	JZ    next
-	STORE4
-
-next:
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  loop
-	JMP  tail
-
-loopall: // the loop with SUM
-	LOAD4
-	PAIR(Y5, Y6)
 	SUM(Y5)
 	SUM(Y6)
 	PAIR(Y7, Y8)
 	SUM(Y7)
 	SUM(Y8)
-	TESTQ DX, DX
-	JZ    nextall
 	STORE4
-
-nextall:
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
-	JNZ  loopall
+	JNZ  loop
 
 tail: // the last BX < 4 columns, one at a time
 	TESTQ BX, BX
@@ -155,27 +116,23 @@ col:
 	VSUBPD      Y15, Y5, Y5
 	EXPA(Y5, Y1, Y2, Y3, Y4)
 	EXPB(Y5, Y1, Y2, Y3, Y4)
-	SUMSKIP(Y5, Y2)
-	TESTQ       DX, DX
-	JZ          nextcol
+	SUM(Y5)
 	VEXTRACTF128 $1, Y5, X6
 	VMOVSD      X5, (DI)
 	VMOVHPD     X5, (DI)(R10*1)
 	VMOVSD      X6, (DI)(R10*2)
 	VMOVHPD     X6, (DI)(R11*1)
-
-nextcol:
-	ADDQ $8, SI
-	ADDQ $8, DI
-	DECQ BX
-	JNZ  col
+	ADDQ        $8, SI
+	ADDQ        $8, DI
+	DECQ        BX
+	JNZ         col
 
 done:
-	MOVQ      sums+40(FP), AX
+	MOVQ      sums+32(FP), AX
 	VMOVUPD   Y14, (AX)
 	VMOVMSKPD Y12, AX
 	TESTQ     AX, AX
-	SETNE     slow+56(FP)
+	SETNE     slow+40(FP)
 	VZEROUPPER
 	RET
 
@@ -191,8 +148,8 @@ done:
 //
 // VMAXPD differs from Go's max only on NaNs, which take the slow path (their exponential is a
 // NaN), and on zeros of both signs, where it may keep -0 for +0: s - mx is then ±0 for a zero s,
-// whose exponential is 1 either way. Lanes needing math.Exp are flagged: then slow is true and a
-// is not valid.
+// whose exponential is 1 either way. Lanes needing expNonPosTiny are flagged: then slow is true
+// and a is not valid.
 TEXT ·attnKernel(SB), NOSPLIT, $0-17
 	MOVQ     a+0(FP), DI
 	MOVQ     s+8(FP), SI

@@ -34,14 +34,18 @@ func evalOneByOne(e *Evaluator, ds Dataset, grad bool) (loss, acc float64) {
 	return loss * inv, float64(correct) * inv
 }
 
-// logSoftmaxAtGo is logSoftmaxAt with the portable exponentials (expShiftedSumGo).
+// logSoftmaxAtGo is log_softmax(x)[y], given im = argmax x, with the portable exponentials, one
+// input at a time: with grad the exponentials of all of x (expShiftedSumGo) into e, then set to
+// scale·(softmax(x) - onehot(y)) (softmaxGrad); without, the sum of all but e[im] = 1
+// (lossExpSumGo).
 func logSoftmaxAtGo(x, e []float64, y, im int, log1p, grad bool, scale float64) float64 {
-	skip := im
+	var s float64
 	if grad {
-		skip = -1
+		s = softmaxGrad(e[:len(x)], y, im, expShiftedSumGo(e[:len(x)], x, x[im]), scale)
+	} else {
+		s = lossExpSumGo(x, x[im], im)
 	}
-	s := expShiftedSumGo(e[:len(x)], x, x[im], skip)
-	return logSoftmaxFromSum(x, e, y, im, s, log1p, grad, scale)
+	return logSoftmaxFromLog(x, y, im, logOnePlus(s, log1p))
 }
 
 // perInputOneByOne is Analyzer.perInput's losses, accuracies and margins as they were computed
@@ -49,7 +53,7 @@ func logSoftmaxAtGo(x, e []float64, y, im int, log1p, grad bool, scale float64) 
 func perInputOneByOne(az *Analyzer, an *Analysis) {
 	V := az.dims.V
 	t := az.tables
-	logits, exps, attn, toks := az.logits[:V], az.exps[:V], az.attn[:az.dims.N+1], az.toks[:2]
+	logits, exps, attn, toks := az.logits[:V], make([]float64, V), az.attn[:az.dims.N+1], az.toks[:2]
 	var trainLoss, testLoss float64
 	var correct, trainCorrect, testCorrect, nTrain int
 	for a := range V {

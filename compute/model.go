@@ -165,7 +165,7 @@ func attnForward4(attn []float64, t *Tables, toks []int) {
 			}
 			return
 		}
-		// some exponential needs math.Exp (never in a healthy run): input by input
+		// some exponential needs expNonPosTiny (never in a healthy run): input by input
 	}
 	for j := range 4 {
 		AttnForward(attn[j*(n+1):(j+1)*(n+1)], t, toks[j*n:(j+1)*n])
@@ -205,32 +205,6 @@ func Argmax(x []float64) int {
 		}
 	}
 	return best
-}
-
-// logSoftmaxAt returns log_softmax(x)[y], given im = argmax x. With log1p it uses gbmi's form
-// (docs/math.md, "Loss and accuracy"): t = x - x[im], e = exp(t) with e[im] = 0,
-// log_softmax = t - log1p(Σe); otherwise t - log(Σ exp(t)). e[len(x)] is scratch, left
-// holding exp(t); with grad it is then set to scale·(softmax(x) - onehot(y)), the gradient of
-// scale·(-log_softmax(x)[y]).
-//
-// It is expShiftedSum then logSoftmaxFromSum; Evaluator.Eval and Analyzer.perInput run the
-// same two steps for inputGroup inputs at once (expShiftedSums).
-func logSoftmaxAt(x, e []float64, y, im int, log1p, grad bool, scale float64) float64 {
-	skip := im // s = Σ_{i != im} exp(x_i - mx), left to right
-	if grad {
-		skip = -1 // s = Σ_i exp(x_i - mx), left to right; logSoftmaxFromSum subtracts e[im]
-	}
-	s := expShiftedSum(e[:len(x)], x, x[im], skip)
-	return logSoftmaxFromSum(x, e, y, im, s, log1p, grad, scale)
-}
-
-// logSoftmaxFromSum is logSoftmaxAt's end, given e[len(x)] = exp(x - x[im]) (needed with grad
-// only) and their sum s: without grad the sum but e[im], with grad the sum of all.
-func logSoftmaxFromSum(x, e []float64, y, im int, s float64, log1p, grad bool, scale float64) float64 {
-	if grad {
-		s = softmaxGrad(e[:len(x)], y, im, s, scale)
-	}
-	return logSoftmaxFromLog(x, y, im, logOnePlus(s, log1p))
 }
 
 // logSoftmaxFromLog is log_softmax(x)[y] given im = argmax x and l = log(1 + s), s the sum of

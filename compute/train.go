@@ -35,8 +35,9 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
 // The inputs run in groups of inputGroup: the forward pass of each input of the group, then the
-// exponentials of all of them (expShiftedSums), the softmax gradients, the logarithms of all of
-// them (logsOnePlus), then, input by input, the loss and the backward pass. Every input's
+// exponentials of all of them (with grad expShiftedSums and the softmax gradients, else only
+// their sums, lossExpSums), the logarithms of all of them (logsOnePlus), then, input by input,
+// the loss and the backward pass. Every input's
 // result and every sum over the inputs (the loss, the gradient) are the same, in the same
 // order, as one input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
@@ -45,7 +46,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	B := ds.Len()
 	correct := 0
 	inv := 1 / float64(B)
-	var im, skip [inputGroup]int
+	var im [inputGroup]int
 	var shift, sums, logs [inputGroup]float64
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
@@ -60,16 +61,15 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 			}
 			LogitsForward(logits, t, attn, toks)
 			im[j] = argmax(logits)
-			shift[j], skip[j] = logits[im[j]], im[j]
-			if grad {
-				skip[j] = -1 // the sum of all, as logSoftmaxAt with grad
-			}
+			shift[j] = logits[im[j]]
 		}
-		expShiftedSums(e.probs, e.logits, V, r, &shift, &skip, &sums, grad)
 		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
+			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrad takes e[im] = 1 off
 			for j := range r {
 				sums[j] = softmaxGrad(e.probs[j*V:(j+1)*V], ds.Labels[lo+j], im[j], sums[j], inv)
 			}
+		} else {
+			lossExpSums(e.logits, V, r, &shift, &im, &sums) // but e[im] = 1
 		}
 		logsOnePlus(&logs, &sums, r, e.log1p)
 		for j := range r {

@@ -1,0 +1,121 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+#include "exp_amd64.h"
+
+// func lossExpSumKernel(x *float64, n int, shift float64, skip int) (sum float64, slow bool)
+//
+// lossExpSumGo (lossexp.go) with lane l of every vector summing the columns i ≡ l (mod 4): for
+// each block of four columns, x = x[i..i+3] - shift, the exponential of lossExp in the same
+// multiply-adds (VFMADD*PD and VFNMADD231PD round once, as math.FMA does; EXPFA, EXPFB), +0 in
+// the lane of column skip, added to the lane sums; at the end (lane 0 + lane 1) + (lane 2 +
+// lane 3). The blocks go two at a time, the first half of each exponential, then the second
+// halves, which gives the CPU's scheduler independent work. The last n%4 columns are loaded
+// with a lane mask (VMASKMOVPD, which touches no memory outside x), and their other lanes hold
+// x = 0 and add +0. Lanes where x < -708 or x is NaN need lossExpTiny: then slow is true.
+//
+// Registers: Y15 shift, Y14 the lane sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
+// columns of the block (i, i+1, i+2, i+3), Y10 the tail's lane mask, Y0-Y4 and Y5-Y9 the two
+// exponentials', DI x at column i, CX the count of pairs of blocks, BX the columns left after
+// them, R8 exp2Table, R9 expConsts4.
+TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
+	MOVQ         x+0(FP), DI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD shift+16(FP), Y15
+	VPBROADCASTQ skip+24(FP), Y13
+	LEAQ         ·exp2Table(SB), R8
+	LEAQ         ·expConsts4(SB), R9
+	VXORPD       Y14, Y14, Y14
+	VXORPD       Y12, Y12, Y12
+	VMOVDQU      416(R9), Y11 // columns 0, 1, 2, 3
+	MOVQ         CX, BX
+	ANDQ         $7, BX
+	SHRQ         $3, CX
+	JZ           block
+
+// EXPFA and EXPFB set C to the four exponentials lossExp(x) of the arguments x in C, EXPFA up
+// to the table lookup and EXPFB after it, with T, K, P and S as scratch (four distinct
+// registers, the same in both halves). EXPFA ORs into Y12 the mask of the lanes needing
+// lossExpTiny (!(x >= -708): x < -708 or NaN).
+#define EXPFA(C, T, K, P, S) \
+	VCMPPD       $0x19, 256(R9), C, T /* NGE_UQ: x < -708 or unordered */ \
+	VORPD        T, Y12, Y12          \
+	VMOVUPD      32(R9), S            \
+	VFMADD231PD  0(R9), C, S          /* kd' = fma(x, invLn2N, roundBiased) */ \
+	VSUBPD       32(R9), S, K         /* kd = kd' - roundBiased */ \
+	VFNMADD231PD 64(R9), K, C         /* fma(-kd, ln2NHi, x) */ \
+	VFNMADD231PD 96(R9), K, C         /* r = fma(-kd, ln2NLo, ...) */ \
+	VPAND        288(R9), S, K        /* j = bits(kd') & 127 */ \
+	VPANDN       S, K, S              /* bits(kd') - j */ \
+	VPSLLQ       $45, S, S            /* the scale's bits, 2^e */ \
+	VPCMPEQQ     P, P, P              /* the gather's lane mask: all */ \
+	VGATHERQPD   P, (R8)(K*8), T      /* t = exp2Table[j]; clears P */
+#define EXPFB(C, T, K, P, S) \
+	VMOVUPD      160(R9), P           \
+	VFMADD231PD  128(R9), C, P        /* q = fma(r, 1/120, 1/24) */ \
+	VFMADD213PD  192(R9), C, P        /* q = fma(q, r, 1/6) */ \
+	VFMADD213PD  224(R9), C, P        /* q = fma(q, r, 0.5) */ \
+	VMULPD       C, C, K              /* r*r */ \
+	VFMADD213PD  C, K, P              /* p = fma(r*r, q, r) */ \
+	VFMADD213PD  T, T, P              /* fma(t, p, t) */ \
+	VMULPD       S, P, C              /* · 2^e */
+
+// LANESUM adds the exponentials in C to the lane sums but in the lane of column skip (+0
+// there), and moves Y11 on to the next block. M is scratch.
+#define LANESUM(C, M) \
+	VPCMPEQQ Y13, Y11, M       /* the lane of column skip */ \
+	VPADDQ   384(R9), Y11, Y11 /* the next block's columns */ \
+	VANDNPD  C, M, M           /* its term is +0 */ \
+	VADDPD   M, Y14, Y14
+
+pair:
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y9
+	VSUBPD  Y15, Y4, Y4
+	VSUBPD  Y15, Y9, Y9
+	EXPFA(Y4, Y0, Y1, Y2, Y3)
+	EXPFA(Y9, Y5, Y6, Y7, Y8)
+	EXPFB(Y4, Y0, Y1, Y2, Y3)
+	EXPFB(Y9, Y5, Y6, Y7, Y8)
+	LANESUM(Y4, Y1)
+	LANESUM(Y9, Y6)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     pair
+
+block: // one more block of 4 when 4 to 7 columns are left
+	CMPQ    BX, $4
+	JLT     tail
+	VMOVUPD (DI), Y4
+	VSUBPD  Y15, Y4, Y4
+	EXPFA(Y4, Y0, Y1, Y2, Y3)
+	EXPFB(Y4, Y0, Y1, Y2, Y3)
+	LANESUM(Y4, Y1)
+	ADDQ    $32, DI
+	SUBQ    $4, BX
+
+tail: // the last BX < 4 columns
+	TESTQ      BX, BX
+	JZ         done
+	TAILMASK(BX, Y10)       // the first BX lanes
+	VMASKMOVPD (DI), Y10, Y4
+	VSUBPD     Y15, Y4, Y4
+	VANDPD     Y10, Y4, Y4  // x = 0 in the other lanes, which are then not slow
+	EXPFA(Y4, Y0, Y1, Y2, Y3)
+	EXPFB(Y4, Y0, Y1, Y2, Y3)
+	VANDPD     Y10, Y4, Y4  // and add +0
+	LANESUM(Y4, Y1)
+
+done: // (lane 0 + lane 1) + (lane 2 + lane 3)
+	VEXTRACTF128 $1, Y14, X1
+	VPERMILPD    $1, X14, X0
+	VADDSD       X0, X14, X0
+	VPERMILPD    $1, X1, X2
+	VADDSD       X2, X1, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, sum+32(FP)
+	VMOVMSKPD    Y12, AX
+	TESTQ        AX, AX
+	SETNE        slow+40(FP)
+	VZEROUPPER
+	RET
