@@ -17,14 +17,14 @@ import (
 )
 
 // GzipLevel and BrotliQuality are the compression settings of PayloadScripts. The payload's layout
-// leaves the match search little to do, and each level above 5 costs more CPU than it saves
-// bytes: on the reference run's payload (819 KB, one core) gzip 5 and brotli 5 take 94 ms
-// together for 374 KB and 358 KB of script, where 6 takes 138 ms for 372 KB and 355 KB (-0.7 %),
-// 9 three times as long and brotli 11 several seconds; brotli 4 saves another 26 ms for a 2.5 %
-// larger script.
+// leaves the match search little to do, and each level above these costs more CPU than it saves
+// bytes. On the test run's payload (one core): gzip 5 takes 41 ms for 299 KB (6: 60 ms, 297 KB;
+// 4: 26 ms, 307 KB), and brotli 4 40 ms for 293 KB, where brotli 5 takes twice as long for
+// 286 KB (-2.4 %) and 11 several seconds. gzip, which every browser decompresses, keeps the
+// smaller size; brotli only serves the browsers whose DecompressionStream has it.
 const (
 	GzipLevel     = 5
-	BrotliQuality = 5
+	BrotliQuality = 4
 )
 
 // PayloadScripts compresses payload with gzip (GzipLevel) and with brotli (BrotliQuality), the
