@@ -15,7 +15,8 @@
 //
 // Registers: Y15 shift, X14 the sum, Y12 the OR of the slow-lane masks, Y0-Y4 the
 // exponential's, Y5 the tail's lane mask, SI/DI src/dst, CX the count of whole groups of 4, BX
-// the remainder, R8 exp2Table, R9 expConsts4, R10 the tail's lane.
+// the remainder, R8 exp2Table, R9 expConsts4, R10 the tail's lane, R12 and R13 the table's
+// indices.
 TEXT ·expShiftedSumKernel(SB), NOSPLIT, $0-65
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         src_base+24(FP), SI
@@ -33,7 +34,7 @@ TEXT ·expShiftedSumKernel(SB), NOSPLIT, $0-65
 loop:
 	VMOVUPD      (SI), Y0
 	VSUBPD       Y15, Y0, Y0 // x = src[i] - shift
-	EXPA(Y0, Y1, Y2, Y3, Y4)
+	EXPA(Y0, Y1, Y2, Y3, Y4, X1, X2, X3)
 	EXPB(Y0, Y1, Y2, Y3, Y4)
 	VMOVUPD      Y0, (DI)
 	VADDSD       X0, X14, X14 // sum += dst[i], left to right
@@ -55,7 +56,7 @@ tail: // the last r = BX < 4 elements
 	VMASKMOVPD (SI), Y5, Y0    // the r arguments, 0 in the other lanes
 	VSUBPD     Y15, Y0, Y0     // x = src[i] - shift
 	VANDPD     Y5, Y0, Y0      // and 0 in the other lanes, which are then not slow
-	EXPA(Y0, Y1, Y2, Y3, Y4)
+	EXPA(Y0, Y1, Y2, Y3, Y4, X1, X2, X3)
 	EXPB(Y0, Y1, Y2, Y3, Y4)
 	VMASKMOVPD Y0, Y5, (DI)
 	XORQ       R10, R10

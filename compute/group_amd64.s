@@ -30,7 +30,7 @@
 // Registers: Y15 shift, Y14 the sums, Y12 the OR of the slow-lane masks, Y5-Y8 four columns,
 // Y0-Y4, Y9, Y11 and Y13 the two exponentials' scratch, SI/DI x and dst at column i of row 0,
 // R10 the row stride in bytes, R11 three of it, CX the count of whole groups of 4 columns, BX
-// the remainder, R8 exp2Table, R9 expConsts4.
+// the remainder, R8 exp2Table, R9 expConsts4, R12 and R13 the table's indices.
 TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-41
 	MOVQ    dst+0(FP), DI
 	MOVQ    x+8(FP), SI
@@ -52,8 +52,8 @@ TEXT ·expShiftedSums4Kernel(SB), NOSPLIT, $0-41
 #define PAIR(Ca, Cb) \
 	VSUBPD Y15, Ca, Ca         \
 	VSUBPD Y15, Cb, Cb         \
-	EXPA(Ca, Y1, Y2, Y3, Y4)   \
-	EXPA(Cb, Y0, Y9, Y11, Y13) \
+	EXPA(Ca, Y1, Y2, Y3, Y4, X1, X2, X3)   \
+	EXPA(Cb, Y0, Y9, Y11, Y13, X0, X9, X11) \
 	EXPB(Ca, Y1, Y2, Y3, Y4)   \
 	EXPB(Cb, Y0, Y9, Y11, Y13)
 
@@ -114,7 +114,7 @@ col:
 	VMOVHPD     (SI)(R11*1), X6, X6
 	VINSERTF128 $1, X6, Y5, Y5
 	VSUBPD      Y15, Y5, Y5
-	EXPA(Y5, Y1, Y2, Y3, Y4)
+	EXPA(Y5, Y1, Y2, Y3, Y4, X1, X2, X3)
 	EXPB(Y5, Y1, Y2, Y3, Y4)
 	SUM(Y5)
 	VEXTRACTF128 $1, Y5, X6
@@ -164,11 +164,11 @@ TEXT ·attnKernel(SB), NOSPLIT, $0-17
 	VSUBPD   Y8, Y5, Y5
 	VSUBPD   Y8, Y6, Y6
 	VSUBPD   Y8, Y7, Y7
-	EXPA(Y5, Y0, Y1, Y2, Y3)
-	EXPA(Y6, Y4, Y9, Y10, Y11)
+	EXPA(Y5, Y0, Y1, Y2, Y3, X0, X1, X2)
+	EXPA(Y6, Y4, Y9, Y10, Y11, X4, X9, X10)
 	EXPB(Y5, Y0, Y1, Y2, Y3)    // e0
 	EXPB(Y6, Y4, Y9, Y10, Y11)  // e1
-	EXPA(Y7, Y0, Y1, Y2, Y3)
+	EXPA(Y7, Y0, Y1, Y2, Y3, X0, X1, X2)
 	EXPB(Y7, Y0, Y1, Y2, Y3)    // eE
 	VXORPD   Y13, Y13, Y13
 	VADDPD   Y5, Y13, Y13  // sum = 0 + e0

@@ -17,7 +17,7 @@
 // Registers: Y15 shift, Y14 the lane sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
 // columns of the block (i, i+1, i+2, i+3), Y10 the tail's lane mask, Y0-Y4 and Y5-Y9 the two
 // exponentials', DI x at column i, CX the count of pairs of blocks, BX the columns left after
-// them, R8 exp2Table, R9 expConsts4.
+// them, R8 exp2Table, R9 expConsts4, R12 and R13 the table's indices.
 TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
 	MOVQ         x+0(FP), DI
 	MOVQ         n+8(FP), CX
@@ -35,9 +35,10 @@ TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
 
 // EXPFA and EXPFB set C to the four exponentials lossExp(x) of the arguments x in C, EXPFA up
 // to the table lookup and EXPFB after it, with T, K, P and S as scratch (four distinct
-// registers, the same in both halves). EXPFA ORs into Y12 the mask of the lanes needing
-// lossExpTiny (!(x >= -708): x < -708 or NaN).
-#define EXPFA(C, T, K, P, S) \
+// registers, the same in both halves; XT, XK and XP name T's, K's and P's X registers). EXPFA
+// ORs into Y12 the mask of the lanes needing lossExpTiny (!(x >= -708): x < -708 or NaN), and
+// clobbers R12 and R13 (exp_amd64.h's TABLE4).
+#define EXPFA(C, T, K, P, S, XT, XK, XP) \
 	VCMPPD       $0x19, 256(R9), C, T /* NGE_UQ: x < -708 or unordered */ \
 	VORPD        T, Y12, Y12          \
 	VMOVUPD      32(R9), S            \
@@ -48,8 +49,7 @@ TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
 	VPAND        288(R9), S, K        /* j = bits(kd') & 127 */ \
 	VPANDN       S, K, S              /* bits(kd') - j */ \
 	VPSLLQ       $45, S, S            /* the scale's bits, 2^e */ \
-	VPCMPEQQ     P, P, P              /* the gather's lane mask: all */ \
-	VGATHERQPD   P, (R8)(K*8), T      /* t = exp2Table[j]; clears P */
+	TABLE4(T, K, XT, XK, XP)          /* t = exp2Table[j] */
 #define EXPFB(C, T, K, P, S) \
 	VMOVUPD      160(R9), P           \
 	VFMADD231PD  128(R9), C, P        /* q = fma(r, 1/120, 1/24) */ \
@@ -73,8 +73,8 @@ pair:
 	VMOVUPD 32(DI), Y9
 	VSUBPD  Y15, Y4, Y4
 	VSUBPD  Y15, Y9, Y9
-	EXPFA(Y4, Y0, Y1, Y2, Y3)
-	EXPFA(Y9, Y5, Y6, Y7, Y8)
+	EXPFA(Y4, Y0, Y1, Y2, Y3, X0, X1, X2)
+	EXPFA(Y9, Y5, Y6, Y7, Y8, X5, X6, X7)
 	EXPFB(Y4, Y0, Y1, Y2, Y3)
 	EXPFB(Y9, Y5, Y6, Y7, Y8)
 	LANESUM(Y4, Y1)
@@ -88,7 +88,7 @@ block: // one more block of 4 when 4 to 7 columns are left
 	JLT     tail
 	VMOVUPD (DI), Y4
 	VSUBPD  Y15, Y4, Y4
-	EXPFA(Y4, Y0, Y1, Y2, Y3)
+	EXPFA(Y4, Y0, Y1, Y2, Y3, X0, X1, X2)
 	EXPFB(Y4, Y0, Y1, Y2, Y3)
 	LANESUM(Y4, Y1)
 	ADDQ    $32, DI
@@ -101,7 +101,7 @@ tail: // the last BX < 4 columns
 	VMASKMOVPD (DI), Y10, Y4
 	VSUBPD     Y15, Y4, Y4
 	VANDPD     Y10, Y4, Y4  // x = 0 in the other lanes, which are then not slow
-	EXPFA(Y4, Y0, Y1, Y2, Y3)
+	EXPFA(Y4, Y0, Y1, Y2, Y3, X0, X1, X2)
 	EXPFB(Y4, Y0, Y1, Y2, Y3)
 	VANDPD     Y10, Y4, Y4  // and add +0
 	LANESUM(Y4, Y1)
