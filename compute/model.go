@@ -270,14 +270,15 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 		exampleBackwardRows(dt, t, dlogits, a, da, toks)
 	}
 	// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k)
+	// (each product converted to float64 so that no compiler setting fuses it into the sum)
 	s := 0.0
 	for i := range n + 1 {
-		s += a[i] * da[i]
+		s += float64(a[i] * da[i])
 	}
 	for pos := range n {
-		dt.Score[pos*V+toks[pos]] += a[pos] * (da[pos] - s)
+		dt.Score[pos*V+toks[pos]] += float64(a[pos] * (da[pos] - s))
 	}
-	dt.ScoreE += a[n] * (da[n] - s)
+	dt.ScoreE += float64(a[n] * (da[n] - s))
 }
 
 // exampleBackwardRows is ExampleBackward's first step for any n: the gradient of the logit rows

@@ -125,7 +125,7 @@ func (p *Params) Zero() { clear(p.Data) }
 func (p *Params) L2Norm() float64 {
 	s := 0.0
 	for _, x := range p.Data {
-		s += x * x
+		s += float64(x * x) // not fused into a multiply-add, whatever the compiler's settings
 	}
 	return math.Sqrt(s)
 }

@@ -107,7 +107,7 @@ func (o *Optimizer) Update(p, g *Params, c Config) {
 	bc2 := 1 - math.Pow(b2, float64(o.Step))
 	stepSize := c.LR / bc1
 	bc2Sqrt := math.Sqrt(bc2)
-	decay := 1 - c.LR*c.WeightDecay
+	decay := 1 - float64(c.LR*c.WeightDecay) // no product here may be fused into a multiply-add
 	adamW := c.Optimizer == "AdamW"
 	n := len(p.Data)
 	if !c.IncludeBiases {
@@ -118,17 +118,12 @@ func (o *Optimizer) Update(p, g *Params, c Config) {
 		adamWStep(pd, gd, md, vd, &[8]float64{decay, b1, 1 - b1, b2, 1 - b2, bc2Sqrt, c.Eps, stepSize})
 		return
 	}
-	for i := range pd {
-		gi := gd[i]
-		if adamW {
-			pd[i] *= decay
-		} else {
-			gi += c.WeightDecay * pd[i]
-		}
-		md[i] = b1*md[i] + (1-b1)*gi
-		vd[i] = b2*vd[i] + (1-b2)*gi*gi
+	for i := range pd { // Adam: the weight decay added to the gradient
+		gi := gd[i] + float64(c.WeightDecay*pd[i])
+		md[i] = float64(b1*md[i]) + float64((1-b1)*gi)
+		vd[i] = float64(b2*vd[i]) + float64(float64((1-b2)*gi)*gi)
 		denom := math.Sqrt(vd[i])/bc2Sqrt + c.Eps
-		pd[i] -= stepSize * md[i] / denom
+		pd[i] -= float64(stepSize*md[i]) / denom
 	}
 }
 

@@ -120,8 +120,9 @@ func (g *MT19937) normalDouble(std float64) float64 {
 		g.hasNextNormal = false
 		// transformation::normal: val*std + mean. With mean 0, fused (as an
 		// FMA-contracting compiler may emit it) or not, the result is the
-		// same: the rounded product, a -0 product becoming +0.
-		return ret*std + mean
+		// same: the rounded product, a -0 product becoming +0. (Written
+		// unfused all the same, which TestNoFusedMultiplyAdds checks.)
+		return float64(ret*std) + mean
 	}
 	u1 := g.uniformFloat64()
 	u2 := g.uniformFloat64()
@@ -132,7 +133,7 @@ func (g *MT19937) normalDouble(std float64) float64 {
 	g.nextNormal = float64(r * math.Sin(theta))
 	g.hasNextNormal = true
 	ret := float64(r * math.Cos(theta))
-	return ret*std + mean // transformation::normal
+	return float64(ret*std) + mean // transformation::normal
 }
 
 // TransformerLensInit seeds one generator with seed (torch.manual_seed) and
