@@ -20,7 +20,7 @@ func expNonPos(x float64) float64 {
 	return float64(y * math.Float64frombits(uint64(e+1023)<<52))
 }
 
-// expNonPosParts returns expNonPos's t + t·p, in [1, 2), and e, its scale's exponent.
+// expNonPosParts returns expNonPos's t + t·p, in (1/2, 2), and e, its scale's exponent.
 func expNonPosParts(x float64) (y float64, e int64) {
 	kd := float64(x*expInvLn2N) + expRound
 	k := int64(math.Float64bits(kd) - math.Float64bits(expRound)) // the rounded x/(ln2/N)
@@ -54,7 +54,7 @@ func expEdge(x float64) (float64, bool) {
 	return 0, false
 }
 
-// scaleTiny returns y·2^e, for y in [1, 2) and e in [-1077, -1022], rounded once: y·2^(e+200)
+// scaleTiny returns y·2^e, for y in (1/2, 2) and e in [-1077, -1022], rounded once: y·2^(e+200)
 // is exact, and the product with 2^-200 rounds into the subnormals. The exponentials use it
 // below -708 rather than math.Exp, whose bits differ between CPUs.
 func scaleTiny(y float64, e int64) float64 {

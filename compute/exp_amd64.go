@@ -35,19 +35,19 @@ func expShiftedSums4Kernel(dst, x *float64, V int, shift, sums *[4]float64) (slo
 // expConsts4 are the constants of the kernels' exponentials (exp_amd64.h, lossexp_amd64.s),
 // taken from expNonPos's so that they are the same float64 values, each in 4 lanes so that the
 // kernels read them as memory operands: invLn2N, roundBiased, ln2NHi, ln2NLo, 1/120, 1/24,
-// 1/6, 0.5, -708 as float64 bits, then the integers N-1, 1, 0 and 4 in every lane, and last the
-// lanes' indices 0, 1, 2, 3 (read-only).
-var expConsts4 = func() (c [14 * 4]uint64) {
-	for i, v := range [13]uint64{
+// 1/6, 0.5, -708 as float64 bits, then the integers N-1 and 4 in every lane, and last the
+// lanes' indices 0, 1, 2, 3 (read-only). Each entry takes 32 bytes: the indices are at 352.
+var expConsts4 = func() (c [12 * 4]uint64) {
+	for i, v := range [11]uint64{
 		math.Float64bits(expInvLn2N), math.Float64bits(expRoundBiased),
 		math.Float64bits(expLn2NHi), math.Float64bits(expLn2NLo),
 		math.Float64bits(1.0 / 120), math.Float64bits(1.0 / 24), math.Float64bits(1.0 / 6), math.Float64bits(0.5),
 		math.Float64bits(expSlowBelow),
-		expN - 1, 1, 0, 4,
+		expN - 1, 4,
 	} {
 		c[4*i], c[4*i+1], c[4*i+2], c[4*i+3] = v, v, v, v
 	}
-	c[52], c[53], c[54], c[55] = 0, 1, 2, 3
+	c[44], c[45], c[46], c[47] = 0, 1, 2, 3
 	return c
 }()
 

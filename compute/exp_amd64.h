@@ -1,5 +1,5 @@
 // The exponential of expNonPos (exp.go) in AVX2, four lanes at a time, shared by the kernels of
-// exp_amd64.s and group_amd64.s. Each lane runs expNonPos's operations in its order, with the
+// exp_amd64.s and group_amd64.s (lossexp_amd64.s uses its TABLE4 and TAILMASK). Each lane runs expNonPos's operations in its order, with the
 // same IEEE double operations (VSUBPD, VMULPD, VADDPD round exactly as SUBSD, MULSD, ADDSD, and
 // no FMA is used because expNonPos has none), so every result is bit-identical:
 //
@@ -13,8 +13,8 @@
 //
 // (bits(kd') = bits(expRound) + k + 1023·128, and the shift by 45 drops bits(expRound), whose
 // set bits are all at 51 and above, so the scale bits are ((k - j)/128 + 1023) << 52, the Go
-// code's uint64(e+1023) << 52, for every k.) j is always in [0, 127], so the gather stays
-// inside the table even in lanes holding garbage. The lanes where x < -708 or x is NaN
+// code's uint64(e+1023) << 52, for every k.) j is always in [0, 127], so the table's loads stay
+// inside it even in lanes holding garbage. The lanes where x < -708 or x is NaN
 // (expNonPosTiny's) are flagged, for the caller to redo in Go.
 //
 // The kernels using it hold exp2Table's address in R8 and expConsts4's in R9, and leave R12 and

@@ -16,8 +16,9 @@ func ulps(a, b float64) int64 {
 	return d
 }
 
-// TestExpNonPos checks the fast exponential against math.Exp: within 2 ulps (each is within 1 ulp of e^x) everywhere on
-// (-inf, 0], and exact at the special points.
+// TestExpNonPos checks the fast exponential against math.Exp and against e^x computed exactly
+// (expBig): within 2 ulps of each everywhere on (-inf, 0], expNonPosTiny's subnormal results
+// below -708 included, and exact at the special points.
 func TestExpNonPos(t *testing.T) {
 	for _, tc := range []struct{ x, want float64 }{
 		{0, 1}, {math.Inf(-1), 0}, {-800, 0}, {-1e-300, 1},
@@ -30,14 +31,16 @@ func TestExpNonPos(t *testing.T) {
 		t.Errorf("expNonPos(NaN) = %g, want NaN", got)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	worst := int64(0)
+	worst, worstExact := int64(0), int64(0)
 	for i := range 2_000_000 {
 		var x float64
-		switch i % 3 {
+		switch i % 4 {
 		case 0:
-			x = -r.Float64() * 720
+			x = -r.Float64() * 746
 		case 1:
 			x = -r.Float64() * 2
+		case 2:
+			x = -708 - r.Float64()*38 // expNonPosTiny: subnormal results
 		default:
 			x = -math.Exp(-r.Float64() * 40) // tiny arguments
 		}
@@ -48,8 +51,16 @@ func TestExpNonPos(t *testing.T) {
 				t.Fatalf("expNonPos(%v) = %v, math.Exp = %v: %d ulps apart", x, got, want, u)
 			}
 		}
+		if i%100 == 0 { // the exact reference is slow
+			if exact := expBig(x); ulps(got, exact) > worstExact {
+				worstExact = ulps(got, exact)
+				if worstExact > 2 {
+					t.Fatalf("expNonPos(%v) = %v, e^x = %v: %d ulps apart", x, got, exact, worstExact)
+				}
+			}
+		}
 	}
-	t.Logf("largest difference from math.Exp: %d ulp", worst)
+	t.Logf("largest difference from math.Exp: %d ulp, from e^x: %d ulp", worst, worstExact)
 }
 
 func BenchmarkExpNonPos(b *testing.B) {

@@ -15,7 +15,7 @@ import "math"
 //	kd' = fma(x, N/ln2, roundBiased);  kd = kd' - roundBiased  (k = kd, rounded x·N/ln2)
 //	r   = fma(-kd, ln2NLo, fma(-kd, ln2NHi, x))
 //	q   = fma(fma(fma(r, 1/120, 1/24), r, 1/6), r, 1/2)
-//	p   = fma(r·r, q, r)                                  (e^r - 1, error below 1e-19)
+//	p   = fma(r·r, q, r)                                  (e^r - 1, error below 1e-18)
 //	e^x = fma(t, p, t) · 2^e   with t = 2^(j/N), k = e·N + j
 //
 // The scale's bits come from kd' as in the kernels (expRoundBiased). Below -708 and for NaN it
@@ -29,7 +29,7 @@ func lossExp(x float64) float64 {
 	return float64(y * math.Float64frombits(bits&^(expN-1)<<45))
 }
 
-// lossExpParts returns lossExp's fma(t, p, t), in [1, 2), and the bits of kd', which are
+// lossExpParts returns lossExp's fma(t, p, t), in (1/2, 2), and the bits of kd', which are
 // bits(roundBiased) + k.
 func lossExpParts(x float64) (y float64, bits uint64) {
 	kd := math.FMA(x, expInvLn2N, expRoundBiased)

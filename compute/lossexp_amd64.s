@@ -27,7 +27,7 @@ TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
 	LEAQ         ·expConsts4(SB), R9
 	VXORPD       Y14, Y14, Y14
 	VXORPD       Y12, Y12, Y12
-	VMOVDQU      416(R9), Y11 // columns 0, 1, 2, 3
+	VMOVDQU      352(R9), Y11 // columns 0, 1, 2, 3
 	MOVQ         CX, BX
 	ANDQ         $7, BX
 	SHRQ         $3, CX
@@ -64,7 +64,7 @@ TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
 // there), and moves Y11 on to the next block. M is scratch.
 #define LANESUM(C, M) \
 	VPCMPEQQ Y13, Y11, M       /* the lane of column skip */ \
-	VPADDQ   384(R9), Y11, Y11 /* the next block's columns */ \
+	VPADDQ   320(R9), Y11, Y11 /* the next block's columns */ \
 	VANDNPD  C, M, M           /* its term is +0 */ \
 	VADDPD   M, Y14, Y14
 

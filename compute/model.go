@@ -185,13 +185,13 @@ func LogitsForward(logits []float64, t *Tables, a []float64, toks []int) {
 		return
 	}
 	for j, dj := range t.Direct[:V] {
-		logits[j] = dj + aE*le[j]
+		logits[j] = dj + float64(aE*le[j])
 	}
 	for pos := range n {
 		row := t.L[(pos*V+toks[pos])*V:][:V]
 		ap := a[pos]
 		for j, v := range row {
-			logits[j] += ap * v
+			logits[j] += float64(ap * v)
 		}
 	}
 }

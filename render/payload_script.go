@@ -80,11 +80,12 @@ func gzipCompress(payload []byte) ([]byte, error) {
 	return gz.Bytes(), err
 }
 
-// brotliWindow returns the base-2 logarithm of the smallest brotli window that holds n bytes,
-// within brotli's bounds [10, 24]: a larger window finds no more matches in a payload that fits,
-// but the encoder allocates and clears its ring buffer at the window's size (16 MiB at 24).
+// brotliWindow returns the base-2 logarithm w of the smallest brotli window that holds n bytes
+// (2^w - 16 of them, RFC 7932 section 9.1), within brotli's bounds [10, 24]: a larger window
+// finds no more matches in a payload that fits, but the encoder allocates and clears its ring
+// buffer at the window's size (16 MiB at 24).
 func brotliWindow(n int) int {
-	return min(max(bits.Len(uint(max(n, 1)-1)), 10), 24)
+	return min(max(bits.Len(uint(max(n, 0)+15)), 10), 24)
 }
 
 func payloadScript(enc string, data []byte) []byte {

@@ -104,5 +104,5 @@ func (g *MT19937) uniformFloat32() float32 {
 // uniformFloat64 mirrors at::uniform_real_distribution<double>(0, 1): the low
 // 53 bits of random64() scaled by 2^-53, exact, in [0, 1).
 func (g *MT19937) uniformFloat64() float64 {
-	return float64(g.random64()&(1<<53-1)) * (1.0 / (1 << 53))
+	return float64(float64(g.random64()&(1<<53-1)) * (1.0 / (1 << 53))) // exact; never fused into 1-u
 }
