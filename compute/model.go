@@ -111,13 +111,7 @@ func TablesForward(t *Tables, p *Params) {
 	pm := t.scratch.take(V)
 	for pos := range n {
 		vecmat(pm, p.WPos[pos*d:(pos+1)*d], t.M, d, V, 0)
-		for tok := range V {
-			row := t.L[(pos*V+tok)*V : (pos*V+tok+1)*V]
-			el := t.EL[tok*V : (tok+1)*V]
-			for j := range row {
-				row[j] = el[j] + pm[j] + t.C[j]
-			}
-		}
+		addRows(t.L[pos*V*V:(pos+1)*V*V], t.EL[:V*V], pm, t.C) // (EL[t] + W_pos[p]·M) + C
 	}
 	copy(t.LE, t.C)
 	vecmat(t.LE, t.X, t.M, d, V, 1)

@@ -1,6 +1,9 @@
 package compute
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The inner loops of pass 2 for the one supported length (n = 2 data positions), each as a Go
 // loop that defines it and, on amd64 with AVX2, an assembly kernel (pass2_amd64.s) that runs
@@ -54,6 +57,33 @@ func backwardRowGo(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64)
 		sE += float64(gj * le[j])
 	}
 	return s0, s1, sE
+}
+
+// addRows sets dst[r*V+j] = (rows[r*V+j] + u[j]) + v[j] for every row r of rows [R, V] and
+// j < V = len(u): TablesForward's L[p] = (E[:V]·M + W_pos[p]·M) + C, n·V² values a step.
+func addRows(dst, rows, u, v []float64) {
+	V := len(u)
+	dst, v = dst[:len(rows)], v[:V]
+	if havePass2Kernel && V > 0 && len(rows) > 0 {
+		if len(rows)%V != 0 {
+			panic(fmt.Sprintf("compute: addRows: %d values are not rows of %d", len(rows), V))
+		}
+		addRowsKernel(&dst[0], &rows[0], &u[0], &v[0], len(rows)/V, V)
+		return
+	}
+	addRowsGo(dst, rows, u, v)
+}
+
+// addRowsGo is addRows' portable form, and its definition.
+func addRowsGo(dst, rows, u, v []float64) {
+	V := len(u)
+	dst, v = dst[:len(rows)], v[:V]
+	for r := 0; r+V <= len(rows); r += V {
+		d, x := dst[r:r+V], rows[r:r+V]
+		for j, uj := range u {
+			d[j] = (x[j] + uj) + v[j]
+		}
+	}
 }
 
 // scaleBy multiplies every x[i] by k.

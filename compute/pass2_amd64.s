@@ -158,6 +158,58 @@ bdone:
 	VZEROUPPER
 	RET
 
+// func addRowsKernel(dst, rows, u, v *float64, nrows, n int)
+//
+// dst[r*n+j] = (rows[r*n+j] + u[j]) + v[j] for r < nrows and j < n, four columns at a time, then
+// one at a time for the last n%4 of each row.
+TEXT ·addRowsKernel(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ rows+8(FP), SI
+	MOVQ nrows+32(FP), R8
+
+arow:
+	MOVQ u+16(FP), R9
+	MOVQ v+24(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ CX, BX
+	ANDQ $3, BX
+	SHRQ $2, CX
+	JZ   atail
+
+aloop:
+	VMOVUPD (SI), Y0
+	VADDPD  (R9), Y0, Y0  // rows + u
+	VADDPD  (R10), Y0, Y0 // + v
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	DECQ    CX
+	JNZ     aloop
+
+atail:
+	TESTQ BX, BX
+	JZ    anext
+
+atailloop:
+	VMOVSD (SI), X0
+	VADDSD (R9), X0, X0
+	VADDSD (R10), X0, X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, SI
+	ADDQ   $8, DI
+	ADDQ   $8, R9
+	ADDQ   $8, R10
+	DECQ   BX
+	JNZ    atailloop
+
+anext:
+	DECQ R8
+	JNZ  arow
+	VZEROUPPER
+	RET
+
 // func scaleKernel(x *float64, k float64, n int)
 //
 // x[i] *= k for i < n.

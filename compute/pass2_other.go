@@ -9,6 +9,10 @@ func logitsKernel(logits, direct, le, l0, l1 *float64, aE, a0, a1 float64, n int
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func addRowsKernel(dst, rows, u, v *float64, nrows, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64) {
 	panic("compute: no pass 2 kernel on this architecture")
 }

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,7 +25,7 @@ func pass2Args(r *rand.Rand, n int, edges bool) []float64 {
 // payload may differ).
 func sameOrNaN(a, b float64) bool { return same(a, b) || a != a && b != b }
 
-// TestPass2Kernels checks logitsRow, backwardRow, scaleBy, axpy and allFinite (the AVX2
+// TestPass2Kernels checks logitsRow, backwardRow, addRows, scaleBy, axpy and allFinite (the AVX2
 // kernels where the CPU has them) against their Go loops bit for bit, on every length 0..70
 // and on slices at every alignment, on random values and edge values; the elements after the
 // slices must stay untouched.
@@ -75,6 +76,18 @@ func TestPass2Kernels(t *testing.T) {
 				scaleBy(x[:n], aE)
 				scaleByGo(y[:n], aE)
 				check("scaleBy", n, off, x, y)
+
+				for _, V := range []int{1, 3, 4, 7, 64} {
+					if V > n {
+						break
+					}
+					rows := n / V * V
+					x, y := pass2Args(r, rows+1, false), make([]float64, rows+1)
+					copy(y, x)
+					addRows(x[:rows], in[0][:rows], in[1][:V], in[2][:V])
+					addRowsGo(y[:rows], in[0][:rows], in[1][:V], in[2][:V])
+					check(fmt.Sprintf("addRows V=%d", V), n, off, x, y)
+				}
 
 				x = pass2Args(r, n+1, edges)
 				y = append([]float64(nil), x...)
