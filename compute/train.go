@@ -34,12 +34,12 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // Eval returns the mean loss and the accuracy over ds for the tables in e.Tables. With grad it
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
-// The inputs run in groups of inputGroup: the forward pass of each input of the group, then the
-// exponentials of all of them (with grad expShiftedSums and the softmax gradients, else only
-// their sums, lossExpSums), the logarithms of all of them (logsOnePlus), then, input by input,
-// the loss and the backward pass. Every input's
-// result and every sum over the inputs (the loss, the gradient) are the same, in the same
-// order, as one input at a time.
+// The inputs run in groups of inputGroup: the forward pass of each input of the group, their
+// argmaxes (top2Rows), the exponentials of all of them (with grad expShiftedSums and the
+// softmax gradients, else only their sums, lossExpSums), the logarithms of all of them
+// (logsOnePlus), then, input by input, the loss and the backward pass. Every input's result and
+// every sum over the inputs (the loss, the gradient) are the same, in the same order, as one
+// input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
 	V, n1 := e.dims.V, e.dims.N+1
@@ -60,8 +60,14 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 				AttnForward(attn, t, toks)
 			}
 			LogitsForward(logits, t, attn, toks)
-			im[j] = argmax(logits)
-			shift[j] = logits[im[j]]
+			if r < 4 {
+				im[j] = argmax(logits)
+				shift[j] = logits[im[j]]
+			}
+		}
+		if r == 4 { // the four argmaxes and maxima in one kernel (the second largest is not needed)
+			var second [4]float64
+			top2Rows(e.logits, V, &im, &shift, &second)
 		}
 		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
 			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrad takes e[im] = 1 off
