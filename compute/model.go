@@ -255,14 +255,23 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 	dlogits = dlogits[:V]
 	// forward: logits = Direct + Σ_p a_p L[p,t_p] + a_n LE
 	// so: dDirect += dlogits; dL[p,t_p] += a_p dlogits; da_p = dlogits·L[p,t_p]
-	if n == 2 { // the one supported length, in one pass
-		off0, off1 := toks[0]*V, (V+toks[1])*V
+	if n == 2 { // the one supported length, in one pass, its score gradient written out
+		t0, t1 := toks[0], toks[1]
+		off0, off1 := t0*V, (V+t1)*V
 		l0, l1, le := t.L[off0:][:V], t.L[off1:][:V], t.LE[:V]
 		d0, d1, dle, dd := dt.L[off0:][:V], dt.L[off1:][:V], dt.LE[:V], dt.Direct[:V]
-		da[0], da[1], da[2] = backwardRow(dd, d0, d1, dle, dlogits, l0, l1, le, a[0], a[1], a[2])
-	} else {
-		exampleBackwardRows(dt, t, dlogits, a, da, toks)
+		a0, a1, aE := a[0], a[1], a[2]
+		da0, da1, daE := backwardRow(dd, d0, d1, dle, dlogits, l0, l1, le, a0, a1, aE)
+		da[0], da[1], da[2] = da0, da1, daE
+		// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k), as below
+		s := ((0 + float64(a0*da0)) + float64(a1*da1)) + float64(aE*daE)
+		score := dt.Score[:2*V]
+		score[t0] += float64(a0 * (da0 - s))
+		score[V+t1] += float64(a1 * (da1 - s))
+		dt.ScoreE += float64(aE * (daE - s))
+		return
 	}
+	exampleBackwardRows(dt, t, dlogits, a, da, toks)
 	// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k)
 	// (each product converted to float64 so that no compiler setting fuses it into the sum)
 	s := 0.0
