@@ -5,10 +5,10 @@ import (
 	"math"
 )
 
-// The inner loops of pass 2 for the one supported length (n = 2 data positions), each as a Go
-// loop that defines it and, on amd64 with AVX2, an assembly kernel (pass2_amd64.s) that runs
-// the same IEEE operations in the same order per element, four elements per instruction, so
-// that every non-NaN result is bit-identical; TestPass2Kernels checks it on random and edge
+// The inner loops of pass 2 for the one supported length (n = 2 data positions), and pass 1's
+// addRows, each as a Go loop that defines it and, on amd64 with AVX2, an assembly kernel
+// (pass2_amd64.s) that runs the same IEEE operations in the same order per element, four
+// elements per instruction, so that every non-NaN result is bit-identical; TestPass2Kernels checks it on random and edge
 // inputs. (A NaN stays a NaN, but its payload may differ: it only arises in a diverging run,
 // which stops at the NaN loss before any checkpoint holds it.)
 
@@ -60,14 +60,15 @@ func backwardRowGo(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64)
 }
 
 // addRows sets dst[r*V+j] = (rows[r*V+j] + u[j]) + v[j] for every row r of rows [R, V] and
-// j < V = len(u): TablesForward's L[p] = (E[:V]·M + W_pos[p]·M) + C, n·V² values a step.
+// j < V = len(u): pass 1's L[p] = (E[:V]·M + W_pos[p]·M) + C in TablesForward, n·V² values a
+// step. len(rows) must be a multiple of V (none if V is 0).
 func addRows(dst, rows, u, v []float64) {
 	V := len(u)
+	if V == 0 && len(rows) > 0 || V > 0 && len(rows)%V != 0 {
+		panic(fmt.Sprintf("compute: addRows: %d values are not rows of %d", len(rows), V))
+	}
 	dst, v = dst[:len(rows)], v[:V]
-	if havePass2Kernel && V > 0 && len(rows) > 0 {
-		if len(rows)%V != 0 {
-			panic(fmt.Sprintf("compute: addRows: %d values are not rows of %d", len(rows), V))
-		}
+	if havePass2Kernel && len(rows) > 0 {
 		addRowsKernel(&dst[0], &rows[0], &u[0], &v[0], len(rows)/V, V)
 		return
 	}
@@ -77,9 +78,12 @@ func addRows(dst, rows, u, v []float64) {
 // addRowsGo is addRows' portable form, and its definition.
 func addRowsGo(dst, rows, u, v []float64) {
 	V := len(u)
+	if V == 0 {
+		return
+	}
 	dst, v = dst[:len(rows)], v[:V]
-	for r := 0; r+V <= len(rows); r += V {
-		d, x := dst[r:r+V], rows[r:r+V]
+	for r := range len(rows) / V {
+		d, x := dst[r*V:(r+1)*V], rows[r*V:(r+1)*V]
 		for j, uj := range u {
 			d[j] = (x[j] + uj) + v[j]
 		}

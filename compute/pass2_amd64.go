@@ -28,8 +28,8 @@ func axpyKernel(y, x *float64, a float64, n int)
 //go:noescape
 func allFiniteKernel(x *float64, n int) bool
 
-// addRowsKernel is addRows in AVX2 assembly, for rows rows of n >= 1 values. The caller checks
-// the bounds.
+// addRowsKernel is addRows in AVX2 assembly, for nrows >= 1 rows of n >= 1 values. The caller
+// checks the bounds.
 //
 //go:noescape
 func addRowsKernel(dst, rows, u, v *float64, nrows, n int)

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The per-input loops of pass 2 (pass2.go), four lanes at a time, each element seeing the same
+// The per-input loops of pass 2 and pass 1's addRows (pass2.go), four lanes at a time, each element seeing the same
 // IEEE double operations in the same order as the Go loops they replace (no FMA; VMULPD,
 // VADDPD round exactly as MULSD, ADDSD). The last n%4 elements run the same operations on
 // scalars.

@@ -77,13 +77,14 @@ func TestPass2Kernels(t *testing.T) {
 				scaleByGo(y[:n], aE)
 				check("scaleBy", n, off, x, y)
 
-				for _, V := range []int{1, 3, 4, 7, 64} {
+				for _, V := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 64} {
 					if V > n {
 						break
 					}
 					rows := n / V * V
-					x, y := pass2Args(r, rows+1, false), make([]float64, rows+1)
-					copy(y, x)
+					// dst at another offset than the inputs, with a value after it to keep
+					x := pass2Args(r, rows+(off+1)%4+1, false)[(off+1)%4:]
+					y := append([]float64(nil), x...)
 					addRows(x[:rows], in[0][:rows], in[1][:V], in[2][:V])
 					addRowsGo(y[:rows], in[0][:rows], in[1][:V], in[2][:V])
 					check(fmt.Sprintf("addRows V=%d", V), n, off, x, y)
@@ -192,5 +193,31 @@ func TestAdamWKernel(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAddRowsRefusesPartialRows checks that addRows panics, on every CPU, when its values are
+// not whole rows, and does nothing for no rows.
+func TestAddRowsRefusesPartialRows(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		rows, V    int
+		wantsPanic bool
+	}{
+		{"a partial row", 7, 3, true},
+		{"values without a row length", 4, 0, true},
+		{"no rows", 0, 3, false},
+		{"nothing", 0, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if got := recover() != nil; got != tc.wantsPanic {
+					t.Errorf("panicked: %v, want %v", got, tc.wantsPanic)
+				}
+			}()
+			dst, rows := make([]float64, tc.rows), make([]float64, tc.rows)
+			u, v := make([]float64, tc.V), make([]float64, tc.V)
+			addRows(dst, rows, u, v)
+		})
 	}
 }

@@ -35,7 +35,7 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
 // The inputs run in groups of inputGroup: the forward pass of each input of the group, their
-// argmaxes (top2Rows), the exponentials of all of them (with grad expShiftedSums and the
+// argmaxes (top2Rows; argmax for a partial last group), the exponentials of all of them (with grad expShiftedSums and the
 // softmax gradients, else only their sums, lossExpSums), the logarithms of all of them
 // (logsOnePlus), then, input by input, the loss and the backward pass. Every input's result and
 // every sum over the inputs (the loss, the gradient) are the same, in the same order, as one
