@@ -160,10 +160,15 @@ func (az *Analyzer) perInput(an *Analysis) {
 	var correct, trainCorrect, testCorrect, nTrain int
 	var im [inputGroup]int
 	var shift, second, sums, logs [inputGroup]float64 // shift: each input's largest logit
+	var label [inputGroup]int                         // max(a, b)
+	a, b := 0, 0                                      // the next input, lo = a*V + b (no division)
 	for lo := 0; lo < V*V; lo += inputGroup {
 		r := min(inputGroup, V*V-lo)
 		for j := range r {
-			toks[2*j], toks[2*j+1] = (lo+j)/V, (lo+j)%V // the input (a, b, EOS)
+			toks[2*j], toks[2*j+1], label[j] = a, b, max(a, b) // the input (a, b, EOS)
+			if b++; b == V {
+				a, b = a+1, 0
+			}
 		}
 		if r == 4 {
 			attnForward4(az.attn, t, toks)
@@ -187,7 +192,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 		for j := range r {
 			// margin = logits[y] - max_{k != y} logits[k]
 			i := lo + j
-			if y := max(i/V, i%V); im[j] == y {
+			if y := label[j]; im[j] == y {
 				an.Margin[i] = shift[j] - second[j]
 			} else {
 				an.Margin[i] = az.logits[j*V+y] - shift[j]
@@ -198,7 +203,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 		logsOnePlus(&logs, &sums, r, az.log1p)
 		for j := range r {
 			i := lo + j
-			y := max(i/V, i%V)
+			y := label[j]
 			ls := logSoftmaxFromLog(az.logits[j*V:(j+1)*V], y, im[j], logs[j])
 			ok := im[j] == y
 			if ok {
