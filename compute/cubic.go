@@ -175,16 +175,7 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 		for i := range EPpess {
 			EPpess[i] = math.Inf(-1)
 		}
-		colM := s.evouT[m*(V+1) : (m+1)*(V+1)] // EVOU[:, m]
-		for j := range V {
-			if j != m {
-				col := s.evouT[j*(V+1) : (j+1)*(V+1)] // EVOU[:, j]
-				maxShifted(EPpess[:m+1], col[:m+1], colM, Ppess[j])
-				if y := (col[EOS] - colM[EOS]) + Ppess[j]; y > EPpess[EOS] {
-					EPpess[EOS] = y
-				}
-			}
-		}
+		maxShiftedCols(EPpess, s.evouT, Ppess, m)
 		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
 		// Two k at a time, their four softmaxes in one softmax3x4: lanes 2c and 2c+1 are the
 		// orders (m, k, EOS) and (k, m, EOS) of k = kc[c] (an odd m repeats the last k).
@@ -233,6 +224,43 @@ func maxShiftedGo(best, col, colM []float64, pj float64) {
 	for i, x := range col {
 		if y := (x - colM[i]) + pj; y > best[i] {
 			best[i] = y
+		}
+	}
+}
+
+// maxShiftedCols is the cubic step of the bound for one m: for every column j != m of EVOU
+// (evouT's row j, of V+1 values, V = len(ppess)), in order, maxShifted of its first m+1 values
+// into best[:m+1], and the same for its last (the EOS row) into best[V]:
+//
+//	colM := evouT[m*(V+1):]; for j != m { col := evouT[j*(V+1):]
+//	    maxShifted(best[:m+1], col[:m+1], colM, ppess[j])
+//	    if y := (col[V] - colM[V]) + ppess[j]; y > best[V] { best[V] = y } }
+//
+// On amd64 with AVX2 one kernel call (pass2_amd64.s) runs it all, with the same bits, where the
+// loop made V calls.
+func maxShiftedCols(best, evouT, ppess []float64, m int) {
+	V := len(ppess)
+	if m < 0 || m >= V || len(best) < V+1 || len(evouT) < V*(V+1) {
+		panic(fmt.Sprintf("compute: maxShiftedCols: m %d, V %d, best %d, evouT %d", m, V, len(best), len(evouT)))
+	}
+	if havePass2Kernel {
+		maxShiftedColsKernel(&best[0], &evouT[0], &ppess[0], m, V)
+		return
+	}
+	maxShiftedColsGo(best, evouT, ppess, m)
+}
+
+// maxShiftedColsGo is maxShiftedCols' portable form, and its definition.
+func maxShiftedColsGo(best, evouT, ppess []float64, m int) {
+	V := len(ppess)
+	colM := evouT[m*(V+1) : (m+1)*(V+1)] // EVOU[:, m]
+	for j, pj := range ppess {
+		if j != m {
+			col := evouT[j*(V+1) : (j+1)*(V+1)] // EVOU[:, j]
+			maxShiftedGo(best[:m+1], col[:m+1], colM, pj)
+			if y := (col[V] - colM[V]) + pj; y > best[V] {
+				best[V] = y
+			}
 		}
 	}
 }

@@ -371,3 +371,44 @@ func TestCubicKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxShiftedCols checks maxShiftedCols (one AVX2 kernel call where the CPU has it) against
+// maxShiftedColsGo, its definition, bit for bit: every m of several V, on random and edge values
+// (NaN, ±Inf, zeros of both signs).
+func TestMaxShiftedCols(t *testing.T) {
+	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 5e-324}
+	r := rand.New(rand.NewPCG(27, 28))
+	value := func(edge bool) float64 {
+		if edge && r.IntN(5) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return r.NormFloat64() * 3
+	}
+	for _, V := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13, 64} {
+		for m := range V {
+			for trial := range 6 {
+				edge := trial%2 == 1
+				evouT, ppess := make([]float64, V*(V+1)), make([]float64, V)
+				for i := range evouT {
+					evouT[i] = value(edge)
+				}
+				for i := range ppess {
+					ppess[i] = value(edge)
+				}
+				got := make([]float64, V+2) // one more, which must stay untouched
+				for i := range got {
+					got[i] = value(edge)
+					if i%3 == 0 {
+						got[i] = math.Inf(-1)
+					}
+				}
+				want := append([]float64(nil), got...)
+				maxShiftedCols(got[:V+1], evouT, ppess, m)
+				maxShiftedColsGo(want[:V+1], evouT, ppess, m)
+				if !sameAll(got, want) {
+					t.Fatalf("V=%d m=%d: %v, Go %v", V, m, got, want)
+				}
+			}
+		}
+	}
+}

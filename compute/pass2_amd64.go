@@ -50,6 +50,12 @@ func argmaxKernel(x *float64, n int) (i int, ok bool)
 //go:noescape
 func adamWKernel(p, grad, m, v *float64, n int, k *[8]float64)
 
+// maxShiftedColsKernel is maxShiftedCols in AVX2 assembly, for 0 <= m < V. The caller checks
+// the bounds.
+//
+//go:noescape
+func maxShiftedColsKernel(best, evouT, ppess *float64, m, V int)
+
 // maxShiftedKernel is maxShifted in AVX2 assembly. The caller checks the bounds.
 //
 //go:noescape

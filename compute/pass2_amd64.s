@@ -416,6 +416,57 @@ adone:
 	VZEROUPPER
 	RET
 
+// func maxShiftedColsKernel(best, evouT, ppess *float64, m, V int)
+//
+// maxShiftedCols (cubic.go): for j = 0 .. V-1 but m, with col = evouT[j*(V+1):] and colM =
+// evouT[m*(V+1):], best[i] = max(best[i], (col[i] - colM[i]) + ppess[j]) for i <= m (four at a
+// time, as maxShiftedKernel), then for i = V, whose running maximum stays in X14 over all j.
+// VMAXPD/VMAXSD y, best keep best where !(y > best), as the Go loop's "if y > best" does.
+//
+// Registers: DI best, R8 colM, R9 ppess[j], R10 col (evouT's row j), R11 j, R12 m, R13 the
+// row stride in bytes, R14 V, DX V*8 (the EOS element's offset), Y15 ppess[j], X14 best[V];
+// maxShiftedRun takes SI, CX and clobbers AX, BX, CX, Y0, Y1.
+TEXT ·maxShiftedColsKernel(SB), NOSPLIT, $0-40
+	MOVQ  best+0(FP), DI
+	MOVQ  evouT+8(FP), R10
+	MOVQ  ppess+16(FP), R9
+	MOVQ  m+24(FP), R12
+	MOVQ  V+32(FP), R14
+	MOVQ  R14, DX
+	LEAQ  8(DX*8), R13      // (V+1)*8
+	SHLQ  $3, DX            // V*8
+	MOVQ  R12, R8
+	IMULQ R13, R8
+	ADDQ  R10, R8           // colM = evouT + m*(V+1)*8
+	VMOVSD (DI)(DX*1), X14  // best[V]
+	XORQ  R11, R11          // j
+
+ccol:
+	CMPQ         R11, R12
+	JEQ          cnext      // j == m
+	VBROADCASTSD (R9), Y15  // ppess[j]
+	MOVQ         R10, SI    // col
+	LEAQ         1(R12), CX // m+1
+	CALL         ·maxShiftedRun(SB)
+
+ceos: // the EOS row: y = (col[V] - colM[V]) + pj
+	VMOVSD (R10)(DX*1), X0
+	VSUBSD (R8)(DX*1), X0, X0
+	VADDSD X15, X0, X0
+	VMAXSD X14, X0, X14
+
+cnext:
+	ADDQ $8, R9
+	ADDQ R13, R10
+	INCQ R11
+	CMPQ R11, R14
+	JB   ccol
+
+cdone:
+	VMOVSD X14, (DI)(DX*1)
+	VZEROUPPER
+	RET
+
 // func maxShiftedKernel(best, col, colM *float64, pj float64, n int)
 //
 // maxShifted (cubic.go): best[i] = max(best[i], (col[i] - colM[i]) + pj), four at a time.
@@ -427,11 +478,18 @@ TEXT ·maxShiftedKernel(SB), NOSPLIT, $0-40
 	MOVQ         colM+16(FP), R8
 	VBROADCASTSD pj+24(FP), Y15
 	MOVQ         n+32(FP), CX
-	XORQ         AX, AX // byte offset
-	MOVQ         CX, BX
-	ANDQ         $3, BX
-	SHRQ         $2, CX
-	JZ           mtail
+	CALL         ·maxShiftedRun(SB)
+	VZEROUPPER
+	RET
+
+// maxShiftedRun is maxShifted's loop for maxShiftedKernel and maxShiftedColsKernel: best DI,
+// col SI, colM R8, pj in every lane of Y15, n in CX. It clobbers AX, BX, CX, Y0 and Y1.
+TEXT ·maxShiftedRun(SB), NOSPLIT|NOFRAME, $0-0
+	XORQ AX, AX // byte offset
+	MOVQ CX, BX
+	ANDQ $3, BX
+	SHRQ $2, CX
+	JZ   mtail
 
 mloop:
 	VMOVUPD (SI)(AX*1), Y0
@@ -460,7 +518,6 @@ mtailloop:
 	JNZ    mtailloop
 
 mdone:
-	VZEROUPPER
 	RET
 
 // func axpyKernel(y, x *float64, a float64, n int)

@@ -13,6 +13,10 @@ func addRowsKernel(dst, rows, u, v *float64, nrows, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func maxShiftedColsKernel(best, evouT, ppess *float64, m, V int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
