@@ -22,8 +22,9 @@
 
 // TABLE4 sets T to exp2Table[j] for the four indices j in K (a Y register; XT, XK and XP are
 // the X registers of T, K and a scratch P), with the indices moved to R12 and R13 two at a time
-// and the values loaded one by one: VGATHERQPD took about 15 % longer for a column of four
-// exponentials here, more when the other vCPU is busy. It clobbers K, P, R12 and R13.
+// and the values loaded one by one: VGATHERQPD took 3-18 % longer for a column of four
+// exponentials here (an A/B test, the most when the host was busiest). It clobbers K, P, R12
+// and R13.
 #define TABLE4(T, K, XT, XK, XP) \
 	VMOVQ        XK, R12             \
 	VPEXTRQ      $1, XK, R13         \

@@ -7,6 +7,22 @@ import (
 	"testing"
 )
 
+// expTestArg returns the i-th argument of the exponentials' accuracy tests, drawn from r in
+// turn over the whole range [-746, 0], near 0, below -708 (the subnormal results of
+// expNonPosTiny and lossExpTiny) and among tiny arguments.
+func expTestArg(r *rand.Rand, i int) float64 {
+	switch i % 4 {
+	case 0:
+		return -r.Float64() * 746
+	case 1:
+		return -r.Float64() * 2
+	case 2:
+		return -708 - r.Float64()*38
+	default:
+		return -math.Exp(-r.Float64() * 40)
+	}
+}
+
 // ulps returns the distance between a and b in units in the last place.
 func ulps(a, b float64) int64 {
 	d := int64(math.Float64bits(a)) - int64(math.Float64bits(b))
@@ -33,17 +49,7 @@ func TestExpNonPos(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	worst, worstExact := int64(0), int64(0)
 	for i := range 2_000_000 {
-		var x float64
-		switch i % 4 {
-		case 0:
-			x = -r.Float64() * 746
-		case 1:
-			x = -r.Float64() * 2
-		case 2:
-			x = -708 - r.Float64()*38 // expNonPosTiny: subnormal results
-		default:
-			x = -math.Exp(-r.Float64() * 40) // tiny arguments
-		}
+		x := expTestArg(r, i)
 		got, want := expNonPos(x), math.Exp(x)
 		if u := ulps(got, want); u > worst {
 			worst = u

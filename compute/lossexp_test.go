@@ -68,17 +68,7 @@ func TestLossExp(t *testing.T) {
 	}
 	worst := int64(0)
 	for i := range n {
-		var x float64
-		switch i % 4 {
-		case 0:
-			x = -r.Float64() * 746
-		case 1:
-			x = -r.Float64() * 2
-		case 2:
-			x = -708 - r.Float64()*38 // lossExpTiny: subnormal results
-		default:
-			x = -math.Exp(-r.Float64() * 40) // tiny arguments
-		}
+		x := expTestArg(r, i)
 		got, want := lossExp(x), expBig(x)
 		if u := ulps(got, want); u > worst {
 			worst = u
