@@ -265,3 +265,176 @@ top2done:
 	VMOVUPD Y14, (AX)
 	VZEROUPPER
 	RET
+
+// func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]float64, n int)
+//
+// backwardRows4 (pass2.go) for the first n4 = n - n%4 elements of the four inputs k = 0..3 of
+// a group, with g_k = g[k*n:], d0_k = dL[off[k]:], d1_k = dL[off[4+k]:], l0_k = L[off[k]:],
+// l1_k = L[off[4+k]:] and a0_k, a1_k, aE_k = a[k], a[4+k], a[8+k]. Two passes over the
+// columns, four at a time:
+//
+//	1. for each column j, in input order k = 0..3:  dd[j] += g_k[j];
+//	   dle[j] += aE_k·g_k[j];  d0_k[j] += a0_k·g_k[j];  d1_k[j] += a1_k·g_k[j]
+//	2. s0_k += g_k[j]·l0_k[j];  s1_k += g_k[j]·l1_k[j];  sE_k += g_k[j]·le[j], j left to right
+//
+// Pass 1 is backwardRow's accumulation for the four inputs one after the other: every element
+// sees its additions in input order, and each row is stored before the next input's load, so
+// that inputs sharing a row (the same token at a position) add to it as backwardRow's calls
+// do. Pass 2 reads only L, le and g: four columns' products of the four inputs are transposed
+// (TRANSPOSE) into lanes = inputs and added column by column, so that each lane's sum is
+// backwardRow's, left to right from +0, and the twelve sums run side by side. s gets the sums
+// (s0_k, s1_k, sE_k at s[k], s[4+k], s[8+k]).
+//
+// Registers, pass 1: Y0-Y3 g_0..g_3 at column j, Y4-Y7 a0_k, Y8-Y11 a1_k (aE_k in the frame,
+// 32 bytes each), Y13 dd, Y14 dle, Y15 scratch; R8-R11 d0_k and R12-R15 d1_k, DI dd and CX dle,
+// each at column n4, AX the byte offset from -n4·8 to 0; SI g_0 at column j, BX the row
+// stride n·8, DX three of it. Pass 2: Y9-Y12 g_k, Y13-Y15 the sums s0, s1, sE, Y5-Y8 products
+// (TRANSPOSE's, with Y0-Y3), Y4 le; R8-R11 l0_k, R12-R15 l1_k, DI le.
+TEXT ·backward4Kernel(SB), NOSPLIT, $128-80
+	MOVQ         n+72(FP), CX
+	LEAQ         (CX*8), BX       // the row stride
+	LEAQ         (BX)(BX*2), DX
+	ANDQ         $-4, CX
+	SHLQ         $3, CX           // n4·8
+	MOVQ         a+56(FP), AX
+	VBROADCASTSD 0(AX), Y4
+	VBROADCASTSD 8(AX), Y5
+	VBROADCASTSD 16(AX), Y6
+	VBROADCASTSD 24(AX), Y7
+	VBROADCASTSD 32(AX), Y8
+	VBROADCASTSD 40(AX), Y9
+	VBROADCASTSD 48(AX), Y10
+	VBROADCASTSD 56(AX), Y11
+	VBROADCASTSD 64(AX), Y12
+	VMOVUPD      Y12, 0(SP)
+	VBROADCASTSD 72(AX), Y12
+	VMOVUPD      Y12, 32(SP)
+	VBROADCASTSD 80(AX), Y12
+	VMOVUPD      Y12, 64(SP)
+	VBROADCASTSD 88(AX), Y12
+	VMOVUPD      Y12, 96(SP)
+
+// ROWS points R8-R15 at the rows base + off[i], i = 0..7, each at column n4 (base: SI).
+#define ROWS \
+	MOVQ off+48(FP), AX    \
+	ADDQ CX, SI            \
+	MOVQ 0(AX), R8         \
+	LEAQ (SI)(R8*8), R8    \
+	MOVQ 8(AX), R9         \
+	LEAQ (SI)(R9*8), R9    \
+	MOVQ 16(AX), R10       \
+	LEAQ (SI)(R10*8), R10  \
+	MOVQ 24(AX), R11       \
+	LEAQ (SI)(R11*8), R11  \
+	MOVQ 32(AX), R12       \
+	LEAQ (SI)(R12*8), R12  \
+	MOVQ 40(AX), R13       \
+	LEAQ (SI)(R13*8), R13  \
+	MOVQ 48(AX), R14       \
+	LEAQ (SI)(R14*8), R14  \
+	MOVQ 56(AX), R15       \
+	LEAQ (SI)(R15*8), R15
+
+// LOADG sets Ya..Yd to columns j .. j+3 of g_0..g_3.
+#define LOADG(Ya, Yb, Yc, Yd) \
+	VMOVUPD (SI), Ya        \
+	VMOVUPD (SI)(BX*1), Yb  \
+	VMOVUPD (SI)(BX*2), Yc  \
+	VMOVUPD (SI)(DX*1), Yd
+
+// ROWADD adds Ya·Yg to the row at R, four columns.
+#define ROWADD(Yg, Ya, R) \
+	VMULPD  Yg, Ya, Y15        \
+	VADDPD  (R)(AX*1), Y15, Y15 \
+	VMOVUPD Y15, (R)(AX*1)
+
+	MOVQ dL+32(FP), SI
+	ROWS
+	MOVQ dd+0(FP), DI
+	ADDQ CX, DI
+	MOVQ grad+24(FP), SI
+	MOVQ CX, AX
+	NEGQ AX
+	MOVQ dle+8(FP), CX
+	SUBQ AX, CX // dle at column n4
+
+bwd1:
+	LOADG(Y0, Y1, Y2, Y3)
+	VADDPD  (DI)(AX*1), Y0, Y13 // dd + g_0
+	VADDPD  Y1, Y13, Y13
+	VADDPD  Y2, Y13, Y13
+	VADDPD  Y3, Y13, Y13
+	VMOVUPD Y13, (DI)(AX*1)
+	VMOVUPD (CX)(AX*1), Y14
+	VMULPD  0(SP), Y0, Y15      // aE_0·g_0
+	VADDPD  Y15, Y14, Y14
+	VMULPD  32(SP), Y1, Y15
+	VADDPD  Y15, Y14, Y14
+	VMULPD  64(SP), Y2, Y15
+	VADDPD  Y15, Y14, Y14
+	VMULPD  96(SP), Y3, Y15
+	VADDPD  Y15, Y14, Y14
+	VMOVUPD Y14, (CX)(AX*1)
+	ROWADD(Y0, Y4, R8)          // d0_k += a0_k·g_k, input after input
+	ROWADD(Y1, Y5, R9)
+	ROWADD(Y2, Y6, R10)
+	ROWADD(Y3, Y7, R11)
+	ROWADD(Y0, Y8, R12)         // d1_k += a1_k·g_k
+	ROWADD(Y1, Y9, R13)
+	ROWADD(Y2, Y10, R14)
+	ROWADD(Y3, Y11, R15)
+	ADDQ    $32, SI
+	ADDQ    $32, AX
+	JNZ     bwd1
+
+	MOVQ   n+72(FP), CX
+	ANDQ   $-4, CX
+	SHLQ   $3, CX
+	MOVQ   L+40(FP), SI
+	ROWS
+	MOVQ   le+16(FP), DI
+	ADDQ   CX, DI
+	MOVQ   grad+24(FP), SI
+	MOVQ   CX, AX
+	NEGQ   AX
+	VXORPD Y13, Y13, Y13
+	VXORPD Y14, Y14, Y14
+	VXORPD Y15, Y15, Y15
+
+// DOT4 adds to Ys the products Yg_k·(R_k) of the four inputs, transposed into lanes = inputs,
+// column after column.
+#define DOT4(Ra, Rb, Rc, Rd, Ys) \
+	VMULPD    (Ra)(AX*1), Y9, Y5  \
+	VMULPD    (Rb)(AX*1), Y10, Y6 \
+	VMULPD    (Rc)(AX*1), Y11, Y7 \
+	VMULPD    (Rd)(AX*1), Y12, Y8 \
+	TRANSPOSE(Y5, Y6, Y7, Y8)     \
+	VADDPD    Y5, Ys, Ys          \
+	VADDPD    Y6, Ys, Ys          \
+	VADDPD    Y7, Ys, Ys          \
+	VADDPD    Y8, Ys, Ys
+
+bwd2:
+	LOADG(Y9, Y10, Y11, Y12)
+	DOT4(R8, R9, R10, R11, Y13)
+	DOT4(R12, R13, R14, R15, Y14)
+	VMOVUPD   (DI)(AX*1), Y4
+	VMULPD    Y4, Y9, Y5
+	VMULPD    Y4, Y10, Y6
+	VMULPD    Y4, Y11, Y7
+	VMULPD    Y4, Y12, Y8
+	TRANSPOSE(Y5, Y6, Y7, Y8)
+	VADDPD    Y5, Y15, Y15
+	VADDPD    Y6, Y15, Y15
+	VADDPD    Y7, Y15, Y15
+	VADDPD    Y8, Y15, Y15
+	ADDQ      $32, SI
+	ADDQ      $32, AX
+	JNZ       bwd2
+
+	MOVQ    s+64(FP), AX
+	VMOVUPD Y13, (AX)
+	VMOVUPD Y14, 32(AX)
+	VMOVUPD Y15, 64(AX)
+	VZEROUPPER
+	RET

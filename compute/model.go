@@ -263,12 +263,7 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 		a0, a1, aE := a[0], a[1], a[2]
 		da0, da1, daE := backwardRow(dd, d0, d1, dle, dlogits, l0, l1, le, a0, a1, aE)
 		da[0], da[1], da[2] = da0, da1, daE
-		// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k), as below
-		s := ((0 + float64(a0*da0)) + float64(a1*da1)) + float64(aE*daE)
-		score := dt.Score[:2*V]
-		score[t0] += float64(a0 * (da0 - s))
-		score[V+t1] += float64(a1 * (da1 - s))
-		dt.ScoreE += float64(aE * (daE - s))
+		scoreGrad2(dt, t0, t1, a0, a1, aE, da0, da1, daE)
 		return
 	}
 	exampleBackwardRows(dt, t, dlogits, a, da, toks)
@@ -282,6 +277,37 @@ func ExampleBackward(dt *TablesGrad, t *Tables, dlogits, a, da []float64, toks [
 		dt.Score[pos*V+toks[pos]] += float64(a[pos] * (da[pos] - s))
 	}
 	dt.ScoreE += float64(a[n] * (da[n] - s))
+}
+
+// scoreGrad2 is ExampleBackward's last step for n = 2, written out: the gradient of the scores
+// of the input (t0, t1, EOS), given its attention a and the gradient da of its attention.
+func scoreGrad2(dt *TablesGrad, t0, t1 int, a0, a1, aE, da0, da1, daE float64) {
+	// forward: a = softmax(score), so dscore_j = a_j (da_j - Σ_k a_k da_k), as in ExampleBackward
+	s := ((0 + float64(a0*da0)) + float64(a1*da1)) + float64(aE*daE)
+	V := len(dt.Score) / 2
+	score := dt.Score[:2*V]
+	score[t0] += float64(a0 * (da0 - s))
+	score[V+t1] += float64(a1 * (da1 - s))
+	dt.ScoreE += float64(aE * (daE - s))
+}
+
+// exampleBackward4 is ExampleBackward for the 4 inputs of a group of n = 2 (dlogits [4, V],
+// a [4, 3], toks [4, 2]), one input after the other, bit for bit: the four inputs' logit rows
+// and dot products in one backwardRows4, then their score gradients in input order (each
+// touches only the scores, which backwardRows4 does not).
+func exampleBackward4(dt *TablesGrad, t *Tables, dlogits, a []float64, toks []int) {
+	V := t.V
+	a, toks = a[:12], toks[:8]
+	var off [8]int
+	var as, da [12]float64 // [a0, a1, aE][input], [da0, da1, daE][input]
+	for k := range 4 {
+		off[k], off[4+k] = toks[2*k]*V, (V+toks[2*k+1])*V
+		as[k], as[4+k], as[8+k] = a[3*k], a[3*k+1], a[3*k+2]
+	}
+	backwardRows4(dt.Direct[:V], dt.LE[:V], t.LE[:V], dlogits[:4*V], dt.L, t.L, &off, &as, &da)
+	for k := range 4 {
+		scoreGrad2(dt, toks[2*k], toks[2*k+1], as[k], as[4+k], as[8+k], da[k], da[4+k], da[8+k])
+	}
 }
 
 // exampleBackwardRows is ExampleBackward's first step for any n: the gradient of the logit rows

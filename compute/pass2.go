@@ -45,6 +45,11 @@ func backwardRow(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64) (
 
 // backwardRowGo is backwardRow's portable form, and its definition.
 func backwardRowGo(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64) (s0, s1, sE float64) {
+	return backwardRowFrom(dd, d0, d1, dle, g, l0, l1, le, a0, a1, aE, 0, 0, 0)
+}
+
+// backwardRowFrom is backwardRowGo with the three sums starting at s0, s1 and sE instead of +0.
+func backwardRowFrom(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE, s0, s1, sE float64) (float64, float64, float64) {
 	V := len(g)
 	dd, d0, d1, dle, l0, l1, le = dd[:V], d0[:V], d1[:V], dle[:V], l0[:V], l1[:V], le[:V]
 	for j, gj := range g {
@@ -57,6 +62,39 @@ func backwardRowGo(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE float64)
 		sE += float64(gj * le[j])
 	}
 	return s0, s1, sE
+}
+
+// backwardRows4 is backwardRow for the 4 inputs of a group, one after the other: for k = 0, 1,
+// 2, 3 in order, with V = len(dd),
+//
+//	s[k], s[4+k], s[8+k] = backwardRow(dd, dL[off[k]:][:V], dL[off[4+k]:][:V], dle, g[k*V:][:V],
+//	                                   L[off[k]:][:V], L[off[4+k]:][:V], le, a[k], a[4+k], a[8+k])
+//
+// bit for bit. The rows at off[k] of different k may be one row (two inputs with the same token
+// at position 0), and so may those at off[4+k]: each element still sees its additions in input
+// order. The rows at off[:4] must not overlap those at off[4:], and dd, dle, dL and g must not
+// overlap one another. On amd64 with AVX2 one kernel (backward4Kernel) runs the first V - V%4
+// elements of all four inputs, the twelve dot products side by side (lanes = inputs) where
+// backwardRow's three wait on their own additions; the last V%4 run here.
+func backwardRows4(dd, dle, le, g, dL, L []float64, off *[8]int, a, s *[12]float64) {
+	V := len(dd)
+	dle, le, g = dle[:V], le[:V], g[:4*V]
+	for _, o := range off {
+		if o < 0 || o+V > len(dL) || o+V > len(L) {
+			panic(fmt.Sprintf("compute: backwardRows4: row at %d of %d values outside dL (%d) or L (%d)", o, V, len(dL), len(L)))
+		}
+	}
+	head := 0
+	*s = [12]float64{}
+	if havePass2Kernel && V >= 4 {
+		backward4Kernel(&dd[0], &dle[0], &le[0], &g[0], &dL[0], &L[0], off, a, s, V)
+		head = V &^ 3
+	}
+	for k := range 4 {
+		o0, o1 := off[k], off[4+k]
+		s[k], s[4+k], s[8+k] = backwardRowFrom(dd[head:], dL[o0+head:o0+V], dL[o1+head:o1+V], dle[head:],
+			g[k*V+head:(k+1)*V], L[o0+head:o0+V], L[o1+head:o1+V], le[head:], a[k], a[4+k], a[8+k], s[k], s[4+k], s[8+k])
+	}
 }
 
 // addRows sets dst[r*V+j] = (rows[r*V+j] + u[j]) + v[j] for every row r of rows [R, V] and

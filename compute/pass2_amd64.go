@@ -18,6 +18,12 @@ func logitsKernel(logits, direct, le, l0, l1 *float64, aE, a0, a1 float64, n int
 //go:noescape
 func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float64, n int) (s0, s1, sE float64)
 
+// backward4Kernel is backwardRows4 in AVX2 assembly (group_amd64.s) for the first n - n%4
+// elements, n >= 4, with s receiving the sums so far. The caller checks the bounds.
+//
+//go:noescape
+func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]float64, n int)
+
 // axpyKernel is axpy in AVX2 assembly. The caller checks the bounds.
 //
 //go:noescape

@@ -21,6 +21,10 @@ func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]float64, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func axpyKernel(y, x *float64, a float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }

@@ -221,3 +221,65 @@ func TestAddRowsRefusesPartialRows(t *testing.T) {
 		})
 	}
 }
+
+// TestBackwardRows4 checks backwardRows4 (the AVX2 kernel where the CPU has it) against four
+// backwardRowGo calls in input order, bit for bit, on every row length 0..70, with inputs
+// sharing rows (the same token at a position, as in a group of training inputs) and without,
+// on random values and edge values.
+func TestBackwardRows4(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, edges := range []bool{false, true} {
+		for V := range 71 {
+			for _, tokens := range [][8]int{
+				{0, 1, 2, 3, 0, 1, 2, 3}, // every row its own
+				{2, 2, 2, 2, 1, 1, 1, 1}, // one row per position for all four
+				{0, 3, 0, 1, 2, 2, 0, 2}, // some shared
+			} {
+				// dL and L hold 2·4 rows of V (positions 0 and 1, tokens 0..3), plus one value
+				// after them to keep
+				const T = 4
+				var off [8]int
+				for k := range 4 {
+					off[k], off[4+k] = tokens[k]*V, (T+tokens[4+k])*V
+				}
+				L := pass2Args(r, 2*T*V+1, edges)
+				le := pass2Args(r, V+1, edges)
+				g := pass2Args(r, 4*V+1, edges)
+				var a [12]float64
+				for i := range a {
+					a[i] = r.Float64()
+				}
+				if edges && V%3 == 0 {
+					a[1], a[6] = 0, math.Copysign(0, -1)
+				}
+				acc := make([][]float64, 6) // dd, dle, dL: backwardRows4's, then the Go loop's
+				for i, n := range []int{V + 1, V + 1, 2*T*V + 1} {
+					acc[i] = pass2Args(r, n, edges)
+					acc[i+3] = append([]float64(nil), acc[i]...)
+				}
+				var s [12]float64
+				backwardRows4(acc[0][:V], acc[1][:V], le[:V], g[:4*V], acc[2][:2*T*V], L[:2*T*V], &off, &a, &s)
+				var want [12]float64
+				dd, dle, dL := acc[3], acc[4], acc[5]
+				for k := range 4 {
+					o0, o1 := off[k], off[4+k]
+					want[k], want[4+k], want[8+k] = backwardRowGo(dd[:V], dL[o0:o0+V], dL[o1:o1+V], dle[:V],
+						g[k*V:(k+1)*V], L[o0:o0+V], L[o1:o1+V], le[:V], a[k], a[4+k], a[8+k])
+				}
+				name := fmt.Sprintf("V=%d tokens=%v edges=%v", V, tokens, edges)
+				for i, what := range []string{"dd", "dle", "dL"} {
+					for j := range acc[i] {
+						if !sameOrNaN(acc[i][j], acc[i+3][j]) {
+							t.Fatalf("%s: %s[%d] = %v, Go loop %v", name, what, j, acc[i][j], acc[i+3][j])
+						}
+					}
+				}
+				for i := range s {
+					if !sameOrNaN(s[i], want[i]) {
+						t.Fatalf("%s: sum %d = %v, Go loop %v", name, i, s[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -37,7 +37,8 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // The inputs run in groups of inputGroup: the forward pass of each input of the group, their
 // argmaxes (top2Rows; argmax for a partial last group), the exponentials of all of them (with grad expShiftedSums and the
 // softmax gradients, else only their sums, lossExpSums), the logarithms of all of them
-// (logsOnePlus), then, input by input, the loss and the backward pass. Every input's result and
+// (logsOnePlus), then, input by input, the loss and the backward pass (for n = 2 and a full group,
+// the four backward passes in one exampleBackward4). Every input's result and
 // every sum over the inputs (the loss, the gradient) are the same, in the same order, as one
 // input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
@@ -84,9 +85,12 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 				correct++
 			}
 			loss -= logSoftmaxFromLog(e.logits[j*V:(j+1)*V], y, im[j], logs[j])
-			if grad {
+			if grad && (r < 4 || n1 != 3) {
 				ExampleBackward(e.Grad, t, e.probs[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
 			}
+		}
+		if grad && r == 4 && n1 == 3 { // n = 2: the four inputs' backward passes in one kernel
+			exampleBackward4(e.Grad, t, e.probs, e.attn, ds.Toks[lo*2:(lo+4)*2])
 		}
 	}
 	return loss * inv, float64(correct) * inv
