@@ -161,6 +161,8 @@ func (az *Analyzer) perInput(an *Analysis) {
 	var im [inputGroup]int
 	var shift, second, sums, logs [inputGroup]float64 // shift: each input's largest logit
 	var label [inputGroup]int                         // max(a, b)
+	var a4 [12]float64                                // a full group's attention (attn4)
+	var off [8]int                                    // and its logit rows (rows4)
 	a, b := 0, 0                                      // the next input, lo = a*V + b (no division)
 	for lo := 0; lo < V*V; lo += inputGroup {
 		r := min(inputGroup, V*V-lo)
@@ -170,23 +172,19 @@ func (az *Analyzer) perInput(an *Analysis) {
 				a, b = a+1, 0
 			}
 		}
-		if r == 4 {
-			attnForward4(az.attn, t, toks)
-		}
-		for j := range r {
-			logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
-			if r < 4 {
-				AttnForward(attn, t, toks[2*j:2*j+2])
-			}
-			LogitsForward(logits, t, attn, toks[2*j:2*j+2])
-		}
-		// im = argmax (the first on ties, as Argmax), top = logits[im], second = the largest
-		// of the others (top again on a tie)
-		if r == 4 {
+		// the logits; im = argmax (the first on ties, as Argmax), top = logits[im], second =
+		// the largest of the others (top again on a tie)
+		if r == 4 { // as Evaluator.Eval: a full group in three kernels
+			rows4(&off, V, toks)
+			attn4(&a4, t, toks)
+			logitsRows4(az.logits, t, &off, &a4)
 			top2Rows(az.logits, V, &im, &shift, &second)
 		} else {
 			for j := range r {
-				im[j], shift[j], second[j] = top2Go(az.logits[j*V : (j+1)*V])
+				logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]
+				AttnForward(attn, t, toks[2*j:2*j+2])
+				LogitsForward(logits, t, attn, toks[2*j:2*j+2])
+				im[j], shift[j], second[j] = top2Go(logits)
 			}
 		}
 		for j := range r {

@@ -314,9 +314,9 @@ TEXT ·backward4Kernel(SB), NOSPLIT, $128-80
 	VBROADCASTSD 88(AX), Y12
 	VMOVUPD      Y12, 96(SP)
 
-// ROWS points R8-R15 at the rows base + off[i], i = 0..7, each at column n4 (base: SI).
+// ROWS points R8-R15 at the rows base + off[i], i = 0..7, each at column n4 (base: SI, off: AX,
+// n4·8: CX).
 #define ROWS \
-	MOVQ off+48(FP), AX    \
 	ADDQ CX, SI            \
 	MOVQ 0(AX), R8         \
 	LEAQ (SI)(R8*8), R8    \
@@ -349,6 +349,7 @@ TEXT ·backward4Kernel(SB), NOSPLIT, $128-80
 	VMOVUPD Y15, (R)(AX*1)
 
 	MOVQ dL+32(FP), SI
+	MOVQ off+48(FP), AX
 	ROWS
 	MOVQ dd+0(FP), DI
 	ADDQ CX, DI
@@ -391,6 +392,7 @@ bwd1:
 	ANDQ   $-4, CX
 	SHLQ   $3, CX
 	MOVQ   L+40(FP), SI
+	MOVQ   off+48(FP), AX
 	ROWS
 	MOVQ   le+16(FP), DI
 	ADDQ   CX, DI
@@ -436,5 +438,68 @@ bwd2:
 	VMOVUPD Y13, (AX)
 	VMOVUPD Y14, 32(AX)
 	VMOVUPD Y15, 64(AX)
+	VZEROUPPER
+	RET
+
+// func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, n int)
+//
+// logitsRows4 (pass2.go) for the first n4 = n - n%4 columns: for each input k = 0..3 and column
+// j < n4, logits[k*n+j] = ((direct[j] + aE_k·le[j]) + a0_k·l0_k[j]) + a1_k·l1_k[j], with
+// l0_k = L[off[k]:], l1_k = L[off[4+k]:] and a0_k, a1_k, aE_k = a[k], a[4+k], a[8+k]: logitsRow's
+// operations, direct and le loaded once for the four inputs.
+//
+// Registers: Y4-Y7 aE_k, Y8-Y11 a0_k, Y12-Y15 a1_k, Y0 direct, Y1 le, Y2-Y3 scratch; R8-R15
+// the rows l0_k and l1_k, SI direct and CX le, each at column n4, AX the byte offset from
+// -n4·8 to 0; DI logits row 0 at column j, BX the row stride n·8, DX three of it.
+TEXT ·logits4Kernel(SB), NOSPLIT, $0-56
+	MOVQ         n+48(FP), CX
+	LEAQ         (CX*8), BX
+	LEAQ         (BX)(BX*2), DX
+	ANDQ         $-4, CX
+	SHLQ         $3, CX
+	MOVQ         a+40(FP), AX
+	VBROADCASTSD 64(AX), Y4
+	VBROADCASTSD 72(AX), Y5
+	VBROADCASTSD 80(AX), Y6
+	VBROADCASTSD 88(AX), Y7
+	VBROADCASTSD 0(AX), Y8
+	VBROADCASTSD 8(AX), Y9
+	VBROADCASTSD 16(AX), Y10
+	VBROADCASTSD 24(AX), Y11
+	VBROADCASTSD 32(AX), Y12
+	VBROADCASTSD 40(AX), Y13
+	VBROADCASTSD 48(AX), Y14
+	VBROADCASTSD 56(AX), Y15
+	MOVQ         L+24(FP), SI
+	MOVQ         off+32(FP), AX
+	ROWS
+	MOVQ         direct+8(FP), SI
+	ADDQ         CX, SI
+	MOVQ         logits+0(FP), DI
+	MOVQ         CX, AX
+	NEGQ         AX
+	MOVQ         le+16(FP), CX
+	SUBQ         AX, CX
+
+// LOGIT4 stores input k's four logits at (D): ((direct + aE·le) + a0·l0) + a1·l1.
+#define LOGIT4(YaE, Ya0, R0, Ya1, R1, D) \
+	VMULPD  Y1, YaE, Y2          \
+	VADDPD  Y2, Y0, Y2           \
+	VMULPD  (R0)(AX*1), Ya0, Y3  \
+	VADDPD  Y3, Y2, Y2           \
+	VMULPD  (R1)(AX*1), Ya1, Y3  \
+	VADDPD  Y3, Y2, Y2           \
+	VMOVUPD Y2, D
+
+lg4:
+	VMOVUPD (SI)(AX*1), Y0
+	VMOVUPD (CX)(AX*1), Y1
+	LOGIT4(Y4, Y8, R8, Y12, R12, (DI))
+	LOGIT4(Y5, Y9, R9, Y13, R13, (DI)(BX*1))
+	LOGIT4(Y6, Y10, R10, Y14, R14, (DI)(BX*2))
+	LOGIT4(Y7, Y11, R11, Y15, R15, (DI)(DX*1))
+	ADDQ    $32, DI
+	ADDQ    $32, AX
+	JNZ     lg4
 	VZEROUPPER
 	RET

@@ -213,10 +213,10 @@ func TestPerInputGroupsMatchOneByOne(t *testing.T) {
 	}
 }
 
-// TestAttnForward4 checks attnForward4 (the AVX2 kernel where the CPU has it) against
-// AttnForward input by input, bit for bit, on random scores and on edge scores: NaN, ±Inf,
+// TestAttn4 checks attn4 (the AVX2 kernel where the CPU has it) against AttnForward input by
+// input, bit for bit, on random scores and on edge scores: NaN, ±Inf,
 // zeros of both signs, gaps beyond 708 (underflow, the slow path) and equal scores.
-func TestAttnForward4(t *testing.T) {
+func TestAttn4(t *testing.T) {
 	const V = 6
 	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), -710, 710, 1e300, -1e300, 5e-324}
 	r := rand.New(rand.NewPCG(21, 22))
@@ -236,15 +236,15 @@ func TestAttnForward4(t *testing.T) {
 		for i := range toks {
 			toks[i] = r.IntN(V)
 		}
-		got, want := make([]float64, 13), make([]float64, 13)
-		got[12], want[12] = 42, 42
-		attnForward4(got, tb, toks)
-		for j := range 4 {
-			AttnForward(want[3*j:3*j+3], tb, toks[2*j:2*j+2])
-		}
-		for i := range got {
-			if !same(got[i], want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
-				t.Fatalf("trial %d: attn[%d] = %v, AttnForward %v (scores %v, EOS %v, toks %v)", trial, i, got[i], want[i], tb.Score, tb.ScoreE, toks)
+		var got [12]float64
+		attn4(&got, tb, toks)
+		for k := range 4 {
+			want := make([]float64, 3)
+			AttnForward(want, tb, toks[2*k:2*k+2])
+			for p := range want {
+				if g := got[4*p+k]; !sameOrNaN(g, want[p]) {
+					t.Fatalf("trial %d: input %d position %d: attention %v, AttnForward %v (scores %v, EOS %v, toks %v)", trial, k, p, g, want[p], tb.Score, tb.ScoreE, toks)
+				}
 			}
 		}
 	}

@@ -142,27 +142,26 @@ func AttnForward(a []float64, t *Tables, toks []int) {
 	}
 }
 
-// attnForward4 sets attn[j*(n+1):(j+1)*(n+1)] = AttnForward(·, t, toks[j*n:(j+1)*n]) for the
-// 4 inputs of toks [4, n], bit for bit: for n = 2 on amd64 with AVX2, the 12 exponentials run
-// in one kernel whose lanes are the inputs (attnKernel), else AttnForward runs input by input.
-func attnForward4(attn []float64, t *Tables, toks []int) {
-	n, V := t.N, t.V
-	attn, toks = attn[:4*(n+1)], toks[:4*n]
-	if n == 2 && haveExpKernel {
-		var s, a [12]float64 // [position 0, 1, EOS][input]
-		for j := range 4 {
-			s[j], s[4+j], s[8+j] = t.Score[toks[2*j]], t.Score[V+toks[2*j+1]], t.ScoreE
+// attn4 sets a to the attention patterns of the 4 inputs toks [4, 2] of a group of n = 2, laid
+// out [position 0, 1, EOS][input]: (a[k], a[4+k], a[8+k]) = AttnForward(·, t, toks[2k:2k+2]),
+// bit for bit. On amd64 with AVX2 the 12 exponentials run in one kernel whose lanes are the
+// inputs (attnKernel), else, or when one needs expNonPosTiny, AttnForward runs input by input.
+func attn4(a *[12]float64, t *Tables, toks []int) {
+	V := t.V
+	toks = toks[:8]
+	if haveExpKernel {
+		var s [12]float64 // the scores, laid out as a
+		for k := range 4 {
+			s[k], s[4+k], s[8+k] = t.Score[toks[2*k]], t.Score[V+toks[2*k+1]], t.ScoreE
 		}
-		if !attnKernel(&a, &s) {
-			for j := range 4 {
-				attn[3*j], attn[3*j+1], attn[3*j+2] = a[j], a[4+j], a[8+j]
-			}
+		if !attnKernel(a, &s) {
 			return
 		}
-		// some exponential needs expNonPosTiny (never in a healthy run): input by input
 	}
-	for j := range 4 {
-		AttnForward(attn[j*(n+1):(j+1)*(n+1)], t, toks[j*n:(j+1)*n])
+	var x [3]float64
+	for k := range 4 {
+		AttnForward(x[:], t, toks[2*k:2*k+2])
+		a[k], a[4+k], a[8+k] = x[0], x[1], x[2]
 	}
 }
 
@@ -291,22 +290,18 @@ func scoreGrad2(dt *TablesGrad, t0, t1 int, a0, a1, aE, da0, da1, daE float64) {
 	dt.ScoreE += float64(aE * (daE - s))
 }
 
-// exampleBackward4 is ExampleBackward for the 4 inputs of a group of n = 2 (dlogits [4, V],
-// a [4, 3], toks [4, 2]), one input after the other, bit for bit: the four inputs' logit rows
-// and dot products in one backwardRows4, then their score gradients in input order (each
-// touches only the scores, which backwardRows4 does not).
-func exampleBackward4(dt *TablesGrad, t *Tables, dlogits, a []float64, toks []int) {
+// exampleBackward4 is ExampleBackward for the 4 inputs toks [4, 2] of a group of n = 2, one
+// input after the other, bit for bit, given their dlogits [4, V], their attention a (attn4's
+// layout) and their rows off (rows4's): the four inputs' logit rows and dot products in one
+// backwardRows4, then their score gradients in input order (each touches only the scores,
+// which backwardRows4 does not).
+func exampleBackward4(dt *TablesGrad, t *Tables, dlogits []float64, a *[12]float64, off *[8]int, toks []int) {
 	V := t.V
-	a, toks = a[:12], toks[:8]
-	var off [8]int
-	var as, da [12]float64 // [a0, a1, aE][input], [da0, da1, daE][input]
+	toks = toks[:8]
+	var da [12]float64 // [da0, da1, daE][input]
+	backwardRows4(dt.Direct[:V], dt.LE[:V], t.LE[:V], dlogits[:4*V], dt.L, t.L, off, a, &da)
 	for k := range 4 {
-		off[k], off[4+k] = toks[2*k]*V, (V+toks[2*k+1])*V
-		as[k], as[4+k], as[8+k] = a[3*k], a[3*k+1], a[3*k+2]
-	}
-	backwardRows4(dt.Direct[:V], dt.LE[:V], t.LE[:V], dlogits[:4*V], dt.L, t.L, &off, &as, &da)
-	for k := range 4 {
-		scoreGrad2(dt, toks[2*k], toks[2*k+1], as[k], as[4+k], as[8+k], da[k], da[4+k], da[8+k])
+		scoreGrad2(dt, toks[2*k], toks[2*k+1], a[k], a[4+k], a[8+k], da[k], da[4+k], da[8+k])
 	}
 }
 

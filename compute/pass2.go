@@ -85,15 +85,57 @@ func backwardRows4(dd, dle, le, g, dL, L []float64, off *[8]int, a, s *[12]float
 		}
 	}
 	head := 0
-	*s = [12]float64{}
 	if havePass2Kernel && V >= 4 {
 		backward4Kernel(&dd[0], &dle[0], &le[0], &g[0], &dL[0], &L[0], off, a, s, V)
 		head = V &^ 3
+		if head == V {
+			return
+		}
+	} else {
+		*s = [12]float64{}
 	}
 	for k := range 4 {
 		o0, o1 := off[k], off[4+k]
 		s[k], s[4+k], s[8+k] = backwardRowFrom(dd[head:], dL[o0+head:o0+V], dL[o1+head:o1+V], dle[head:],
 			g[k*V+head:(k+1)*V], L[o0+head:o0+V], L[o1+head:o1+V], le[head:], a[k], a[4+k], a[8+k], s[k], s[4+k], s[8+k])
+	}
+}
+
+// logitsRows4 is logitsRow for the 4 inputs of a group of n = 2: for k = 0..3, with V = len(t.LE),
+//
+//	logitsRow(logits[k*V:][:V], t.Direct, t.LE, t.L[off[k]:][:V], t.L[off[4+k]:][:V], a[8+k], a[k], a[4+k])
+//
+// (off and a as in backwardRows4: rows4's offsets, attn4's attention). On amd64 with AVX2 one
+// kernel (logits4Kernel) computes the first V - V%4 columns of the four; the last V%4 run here.
+func logitsRows4(logits []float64, t *Tables, off *[8]int, a *[12]float64) {
+	V := t.V
+	direct, le, logits := t.Direct[:V], t.LE[:V], logits[:4*V]
+	for _, o := range off {
+		if o < 0 || o+V > len(t.L) {
+			panic(fmt.Sprintf("compute: logitsRows4: row at %d of %d values outside L (%d)", o, V, len(t.L)))
+		}
+	}
+	head := 0
+	if havePass2Kernel && V >= 4 {
+		logits4Kernel(&logits[0], &direct[0], &le[0], &t.L[0], off, a, V)
+		head = V &^ 3
+		if head == V {
+			return
+		}
+	}
+	for k := range 4 {
+		o0, o1 := off[k], off[4+k]
+		logitsRowGo(logits[k*V+head:(k+1)*V], direct[head:], le[head:], t.L[o0+head:o0+V], t.L[o1+head:o1+V], a[8+k], a[k], a[4+k])
+	}
+}
+
+// rows4 sets off to the offsets in L (and in TablesGrad.L) of the logit rows of the 4 inputs
+// toks [4, 2] of a group: off[k] = L[0, t_0] and off[4+k] = L[1, t_1] of input k, which is
+// where logitsRows4 and backwardRows4 read them.
+func rows4(off *[8]int, V int, toks []int) {
+	toks = toks[:8]
+	for k := range 4 {
+		off[k], off[4+k] = toks[2*k]*V, (V+toks[2*k+1])*V
 	}
 }
 

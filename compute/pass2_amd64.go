@@ -24,6 +24,12 @@ func backwardKernel(dd, d0, d1, dle, grad, l0, l1, le *float64, a0, a1, aE float
 //go:noescape
 func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]float64, n int)
 
+// logits4Kernel is logitsRows4 in AVX2 assembly (group_amd64.s) for the first n - n%4 columns,
+// n >= 4. The caller checks the bounds.
+//
+//go:noescape
+func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, n int)
+
 // axpyKernel is axpy in AVX2 assembly. The caller checks the bounds.
 //
 //go:noescape

@@ -25,6 +25,10 @@ func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]f
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func axpyKernel(y, x *float64, a float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }

@@ -34,13 +34,14 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // Eval returns the mean loss and the accuracy over ds for the tables in e.Tables. With grad it
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
-// The inputs run in groups of inputGroup: the forward pass of each input of the group, their
-// argmaxes (top2Rows; argmax for a partial last group), the exponentials of all of them (with grad expShiftedSums and the
-// softmax gradients, else only their sums, lossExpSums), the logarithms of all of them
-// (logsOnePlus), then, input by input, the loss and the backward pass (for n = 2 and a full group,
-// the four backward passes in one exampleBackward4). Every input's result and
-// every sum over the inputs (the loss, the gradient) are the same, in the same order, as one
-// input at a time.
+// The inputs run in groups of inputGroup. For n = 2 and a full group: the four inputs' attention
+// (attn4), logits (logitsRows4) and argmaxes (top2Rows) in one kernel each; else input by input
+// (AttnForward, LogitsForward, argmax). Then the exponentials of all of them (with grad
+// expShiftedSums and the softmax gradients, else only their sums, lossExpSums), the logarithms
+// of all of them (logsOnePlus), the losses input by input, and with grad the backward passes
+// (exampleBackward4 for a full group of n = 2, else ExampleBackward input by input). Every
+// input's result and every sum over the inputs (the loss, the gradient) are the same, in the
+// same order, as one input at a time.
 func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	t := e.Tables
 	V, n1 := e.dims.V, e.dims.N+1
@@ -48,27 +49,27 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	correct := 0
 	inv := 1 / float64(B)
 	var im [inputGroup]int
-	var shift, sums, logs [inputGroup]float64
+	var shift, second, sums, logs [inputGroup]float64 // second: not needed
+	var a4 [12]float64                                // a group's attention (attn4)
+	var off [8]int                                    // a group's logit rows (rows4)
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
-		if r == 4 {
-			attnForward4(e.attn, t, ds.Toks[lo*ds.N:(lo+4)*ds.N])
-		}
-		for j := range r {
-			toks := ds.Input(lo + j)
-			logits, attn := e.logits[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1]
-			if r < 4 {
+		group2 := r == 4 && n1 == 3 // n = 2: the group's attention, logits and argmaxes in three kernels
+		if group2 {
+			toks := ds.Toks[lo*2 : (lo+4)*2]
+			rows4(&off, V, toks)
+			attn4(&a4, t, toks)
+			logitsRows4(e.logits, t, &off, &a4)
+			top2Rows(e.logits, V, &im, &shift, &second)
+		} else {
+			for j := range r {
+				toks := ds.Input(lo + j)
+				logits, attn := e.logits[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1]
 				AttnForward(attn, t, toks)
-			}
-			LogitsForward(logits, t, attn, toks)
-			if r < 4 {
+				LogitsForward(logits, t, attn, toks)
 				im[j] = argmax(logits)
 				shift[j] = logits[im[j]]
 			}
-		}
-		if r == 4 { // the four argmaxes and maxima in one kernel (the second largest is not needed)
-			var second [4]float64
-			top2Rows(e.logits, V, &im, &shift, &second)
 		}
 		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
 			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrad takes e[im] = 1 off
@@ -85,12 +86,12 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 				correct++
 			}
 			loss -= logSoftmaxFromLog(e.logits[j*V:(j+1)*V], y, im[j], logs[j])
-			if grad && (r < 4 || n1 != 3) {
+			if grad && !group2 {
 				ExampleBackward(e.Grad, t, e.probs[j*V:(j+1)*V], e.attn[j*n1:(j+1)*n1], e.dattn, ds.Input(lo+j))
 			}
 		}
-		if grad && r == 4 && n1 == 3 { // n = 2: the four inputs' backward passes in one kernel
-			exampleBackward4(e.Grad, t, e.probs, e.attn, ds.Toks[lo*2:(lo+4)*2])
+		if grad && group2 { // the four inputs' backward passes in one kernel
+			exampleBackward4(e.Grad, t, e.probs, &a4, &off, ds.Toks[lo*2:(lo+4)*2])
 		}
 	}
 	return loss * inv, float64(correct) * inv
