@@ -175,10 +175,7 @@ func (az *Analyzer) perInput(an *Analysis) {
 		// the logits; im = argmax (the first on ties, as Argmax), top = logits[im], second =
 		// the largest of the others (top again on a tie)
 		if r == 4 { // as Evaluator.Eval: a full group in three kernels
-			rows4(&off, V, toks)
-			attn4(&a4, t, toks)
-			logitsRows4(az.logits, t, &off, &a4)
-			top2Rows(az.logits, V, &im, &shift, &second)
+			forward4(az.logits, t, toks, &off, &a4, &im, &shift, &second)
 		} else {
 			for j := range r {
 				logits, attn := az.logits[j*V:(j+1)*V], az.attn[j*n1:(j+1)*n1]

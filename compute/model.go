@@ -165,6 +165,16 @@ func attn4(a *[12]float64, t *Tables, toks []int) {
 	}
 }
 
+// forward4 is pass 2's forward pass for the 4 inputs toks [4, 2] of a full group of n = 2, one
+// kernel a step: their logit rows (off, rows4), their attention (a, attn4), their logits [4, V]
+// (logitsRows4), and each input's argmax, largest and second largest logit (top2Rows).
+func forward4(logits []float64, t *Tables, toks []int, off *[8]int, a *[12]float64, im *[4]int, top, second *[4]float64) {
+	rows4(off, t.V, toks)
+	attn4(a, t, toks)
+	logitsRows4(logits, t, off, a)
+	top2Rows(logits, t.V, im, top, second)
+}
+
 // LogitsForward sets logits[V] for the input toks (pass 2), given its attention pattern a.
 func LogitsForward(logits []float64, t *Tables, a []float64, toks []int) {
 	V, n := t.V, t.N

@@ -34,8 +34,8 @@ func NewEvaluator(m Dims, log1p bool) *Evaluator {
 // Eval returns the mean loss and the accuracy over ds for the tables in e.Tables. With grad it
 // also accumulates into e.Grad the gradient of the mean loss with respect to the tables.
 //
-// The inputs run in groups of inputGroup. For n = 2 and a full group: the four inputs' attention
-// (attn4), logits (logitsRows4) and argmaxes (top2Rows) in one kernel each; else input by input
+// The inputs run in groups of inputGroup. For n = 2 and a full group, forward4 computes the four
+// inputs' attention, logits and argmaxes, one kernel each; else they run input by input
 // (AttnForward, LogitsForward, argmax). Then the exponentials of all of them (with grad
 // expShiftedSums and the softmax gradients, else only their sums, lossExpSums), the logarithms
 // of all of them (logsOnePlus), the losses input by input, and with grad the backward passes
@@ -56,11 +56,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 		r := min(inputGroup, B-lo)
 		group2 := r == 4 && n1 == 3 // n = 2: the group's attention, logits and argmaxes in three kernels
 		if group2 {
-			toks := ds.Toks[lo*2 : (lo+4)*2]
-			rows4(&off, V, toks)
-			attn4(&a4, t, toks)
-			logitsRows4(e.logits, t, &off, &a4)
-			top2Rows(e.logits, V, &im, &shift, &second)
+			forward4(e.logits, t, ds.Toks[lo*2:(lo+4)*2], &off, &a4, &im, &shift, &second)
 		} else {
 			for j := range r {
 				toks := ds.Input(lo + j)
