@@ -227,6 +227,21 @@ func softmaxGrad(e []float64, y, im int, s, scale float64) float64 {
 	return s
 }
 
+// softmaxGrads is softmaxGrad for the r <= 4 rows e [r, V] of a group, with labels y, argmaxes
+// im and sums their exponentials' sums (each replaced by the sum without e[im], as
+// softmaxGrad returns it), bit for bit row by row: the r scalings in one scaleRows call.
+func softmaxGrads(e []float64, V, r int, y []int, im *[4]int, sums *[4]float64, scale float64) {
+	var k [4]float64
+	for j := range r {
+		sums[j] -= e[j*V+im[j]]
+		k[j] = scale / (1 + sums[j])
+	}
+	scaleRows(e[:r*V], V, &k)
+	for j := range r {
+		e[j*V+y[j]] -= scale
+	}
+}
+
 // TablesGrad holds the gradient of the loss with respect to the tables that pass 2 reads.
 type TablesGrad struct {
 	Score  []float64 // [n, V]

@@ -179,6 +179,24 @@ func scaleBy(x []float64, k float64) {
 	scaleByGo(x, k)
 }
 
+// scaleRows multiplies every x[j*V+i] by k[j], for the len(x)/V <= 4 rows of x [r, V].
+func scaleRows(x []float64, V int, k *[4]float64) {
+	r := 0
+	if V > 0 {
+		r = len(x) / V
+	}
+	if r > 4 || r*V != len(x) {
+		panic(fmt.Sprintf("compute: scaleRows: %d values are not at most 4 rows of %d", len(x), V))
+	}
+	if havePass2Kernel && len(x) > 0 {
+		scaleRowsKernel(&x[0], V, r, k)
+		return
+	}
+	for j := range r {
+		scaleByGo(x[j*V:(j+1)*V], k[j])
+	}
+}
+
 // scaleByGo is scaleBy's portable form, and its definition.
 func scaleByGo(x []float64, k float64) {
 	for i := range x {

@@ -51,6 +51,12 @@ func addRowsKernel(dst, rows, u, v *float64, nrows, n int)
 //go:noescape
 func scaleKernel(x *float64, k float64, n int)
 
+// scaleRowsKernel is scaleRows in AVX2 assembly, for r >= 1 rows of n >= 1 values. The caller
+// checks the bounds.
+//
+//go:noescape
+func scaleRowsKernel(x *float64, n, r int, k *[4]float64)
+
 // argmaxKernel is Argmax in AVX2 assembly for n >= 1, or reports ok = false if some x[i] is
 // NaN. The caller checks the bounds.
 //

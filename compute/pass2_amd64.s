@@ -244,6 +244,47 @@ sdone:
 	VZEROUPPER
 	RET
 
+// func scaleRowsKernel(x *float64, n, r int, k *[4]float64)
+//
+// x[j*n+i] *= k[j] for the rows j < r and i < n, row after row: scaleKernel's loop per row.
+TEXT ·scaleRowsKernel(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), DI
+	MOVQ r+16(FP), DX
+	MOVQ k+24(FP), SI
+
+srrow:
+	VBROADCASTSD (SI), Y15
+	MOVQ         n+8(FP), CX
+	MOVQ         CX, BX
+	ANDQ         $3, BX
+	SHRQ         $2, CX
+	JZ           srtail
+
+srloop:
+	VMULPD  (DI), Y15, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     srloop
+
+srtail:
+	TESTQ BX, BX
+	JZ    srnext
+
+srtailloop:
+	VMULSD (DI), X15, X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, DI
+	DECQ   BX
+	JNZ    srtailloop
+
+srnext:
+	ADDQ $8, SI
+	DECQ DX
+	JNZ  srrow
+	VZEROUPPER
+	RET
+
 // func argmaxKernel(x *float64, n int) (i int, ok bool)
 //
 // For n >= 1: i is the first index of the largest of x[:n], and ok is true, unless some x[j]

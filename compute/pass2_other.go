@@ -41,6 +41,10 @@ func scaleKernel(x *float64, k float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func scaleRowsKernel(x *float64, n, r int, k *[4]float64) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func argmaxKernel(x *float64, n int) (int, bool) {
 	panic("compute: no pass 2 kernel on this architecture")
 }

@@ -25,7 +25,7 @@ func pass2Args(r *rand.Rand, n int, edges bool) []float64 {
 // payload may differ).
 func sameOrNaN(a, b float64) bool { return same(a, b) || a != a && b != b }
 
-// TestPass2Kernels checks logitsRow, backwardRow, addRows, scaleBy, axpy and allFinite (the AVX2
+// TestPass2Kernels checks logitsRow, backwardRow, addRows, scaleBy, scaleRows, axpy and allFinite (the AVX2
 // kernels where the CPU has them) against their Go loops bit for bit, on every length 0..70
 // and on slices at every alignment, on random values and edge values; the elements after the
 // slices must stay untouched.
@@ -76,6 +76,16 @@ func TestPass2Kernels(t *testing.T) {
 				scaleBy(x[:n], aE)
 				scaleByGo(y[:n], aE)
 				check("scaleBy", n, off, x, y)
+				for rows := 1; rows <= 4 && n > 0; rows++ {
+					k := [4]float64{aE, a0, a1, -aE}
+					x := pass2Args(r, rows*n+1, edges)
+					y := append([]float64(nil), x...)
+					scaleRows(x[:rows*n], n, &k)
+					for j := range rows {
+						scaleByGo(y[j*n:(j+1)*n], k[j])
+					}
+					check(fmt.Sprintf("scaleRows rows=%d", rows), n, off, x, y)
+				}
 
 				for _, V := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 64} {
 					if V > n {

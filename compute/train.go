@@ -69,9 +69,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 		}
 		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
 			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrad takes e[im] = 1 off
-			for j := range r {
-				sums[j] = softmaxGrad(e.probs[j*V:(j+1)*V], ds.Labels[lo+j], im[j], sums[j], inv)
-			}
+			softmaxGrads(e.probs, V, r, ds.Labels[lo:lo+r], &im, &sums, inv)
 		} else {
 			lossExpSums(e.logits, V, r, &shift, &im, &sums) // but e[im] = 1
 		}
