@@ -167,3 +167,34 @@ func BenchmarkMatmul(b *testing.B) {
 		})
 	}
 }
+
+// TestAxpyRows checks axpyRows (gemmRowAxpy where the CPU has it) against its defining loop of
+// axpyGo calls, bit for bit, for row lengths 0..40 and 0..9 rows, with zero, negative-zero and
+// edge weights among the rows.
+func TestAxpyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, edges := range []bool{false, true} {
+		for n := range 41 {
+			for k := range 10 {
+				a := pass2Args(r, k, edges)
+				if k > 1 {
+					a[1] = math.Copysign(0, -1)
+				}
+				x := pass2Args(r, k*n, edges)
+				got := pass2Args(r, n+1, edges)
+				want := append([]float64(nil), got...)
+				axpyRows(got[:n], a, x)
+				for l, al := range a {
+					if al != 0 {
+						axpyGo(want[:n], al, x[l*n:(l+1)*n])
+					}
+				}
+				for i := range got {
+					if !sameOrNaN(got[i], want[i]) {
+						t.Fatalf("n=%d k=%d edges=%v: y[%d] = %v, loop %v", n, k, edges, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -78,6 +78,26 @@ func outer(out, x, y []float64, m, n int) {
 	blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: n, Inc: 1, Data: y}, general(m, n, out))
 }
 
+// axpyRows adds to y, for each row l < len(a) of x [len(a), len(y)] in order and where a[l] is
+// not 0, a[l]·x[l]: the loop
+//
+//	for l, al := range a { if al != 0 { axpy(y, al, x[l*n:(l+1)*n]) } }
+//
+// bit for bit (but for a NaN's payload), in one kernel call (gemmRowAxpy) where the CPU has it.
+func axpyRows(y, a, x []float64) {
+	n := len(y)
+	x = x[:len(a)*n]
+	if haveGemmKernel && n > 0 && len(a) > 0 {
+		gemmRowAxpy(y, a, 1, x, n, len(a))
+		return
+	}
+	for l, al := range a {
+		if al != 0 {
+			axpy(y, al, x[l*n:(l+1)*n])
+		}
+	}
+}
+
 // dot returns the sum of x[i]·y[i], added left to right.
 func dot(x, y []float64) float64 {
 	y = y[:len(x)]

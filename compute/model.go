@@ -1,6 +1,9 @@
 package compute
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // The model: TransformerLens 1.12.1's attention-only transformer with one layer and one head
 // and no normalization (docs/math.md, "The model"), evaluated at the last position only.
@@ -250,6 +253,7 @@ type TablesGrad struct {
 	LE     []float64 // [V]
 	Direct []float64 // [V]
 	LSum   []float64 // [V, V] scratch for TablesBackward: Σ_p L[p]
+	ones   []float64 // [V]    1s, for TablesBackward's column sums (axpyRows)
 
 	scratch arena // TablesBackward's temporaries
 }
@@ -259,6 +263,7 @@ func NewTablesGrad(m Dims) *TablesGrad {
 	return &TablesGrad{
 		Score: make([]float64, m.N*m.V), L: make([]float64, m.N*m.V*m.V),
 		LE: make([]float64, m.V), Direct: make([]float64, m.V), LSum: make([]float64, m.V*m.V),
+		ones:    slices.Repeat([]float64{1}, m.V),
 		scratch: arena{buf: make([]float64, 6*m.D+m.D*m.V+2*m.V+m.D*m.D+3*m.H)},
 	}
 }
@@ -378,9 +383,7 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	tmp := sc.take(d)
 	for pos := range n {
 		clear(col)
-		for tok := range V {
-			axpy(col, 1, dt.L[(pos*V+tok)*V:(pos*V+tok+1)*V])
-		}
+		axpyRows(col, dt.ones, dt.L[pos*V*V:(pos+1)*V*V]) // col = Σ_t dL[p,t], t in order
 		outer(dM, p.WPos[pos*d:(pos+1)*d], col, d, V)
 		axpy(dC, 1, col)
 		matvec(tmp, t.M, col, d, V, 0)
@@ -414,14 +417,14 @@ func TablesBackward(g *Params, dt *TablesGrad, t *Tables, p *Params) {
 	dKQ := sc.take(d)
 	dBKQ := dt.ScoreE
 	for pos := range n {
+		dScore := dt.Score[pos*V : (pos+1)*V]
+		axpyRows(dKQ, dScore, p.WE[:V*d]) // dKQ += dScore[p,t] W_E[t], t in order, skipping zeros
 		rowSum := 0.0
-		for tok := range V {
-			ds := dt.Score[pos*V+tok]
+		for tok, ds := range dScore {
 			if ds == 0 {
 				continue
 			}
 			rowSum += ds
-			axpy(dKQ, ds, p.WE[tok*d:(tok+1)*d])
 			axpy(g.WE[tok*d:(tok+1)*d], ds, t.KQ)
 		}
 		axpy(dKQ, rowSum, p.WPos[pos*d:(pos+1)*d])
