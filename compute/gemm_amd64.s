@@ -5,7 +5,8 @@
 // The two inner loops of gonum's serial Dgemm (blas/gonum/dgemm.go, v0.17.0), four lanes at a
 // time, each element seeing the same IEEE double operations in the same order as there: no
 // FMA, VMULPD/VADDPD round exactly as MULPD/ADDPD, and the operands keep gonum's order (so even
-// a NaN's payload is the same). gemm.go explains which of gonum's loops each one replaces.
+// a NaN's payload is the same) but in gemmAxpyKernel's multiplies (below). gemm.go explains
+// which of gonum's loops each one replaces.
 
 // func gemmAxpyKernel(c, a, b *float64, as, ldb, k, n int)
 //
@@ -15,7 +16,9 @@
 //	if v != 0 { c[j] = b[l*ldb+j]*v + c[j] }
 //
 // which is what gonum's f64.AxpyUnitary(v, b[l*ldb:], c) does to c[j] (MULPD x*alpha, then
-// ADDPD +y), called only for v != 0 as dgemmSerialNotNot and dgemmSerialTransNot do. The
+// ADDPD +y), called only for v != 0 as dgemmSerialNotNot and dgemmSerialTransNot do. (The
+// vector multiplies take b as their memory operand, v·b: the same product, one instruction
+// fewer a vector; only when both v and b are NaN may the NaN's payload differ from gonum's.) The
 // columns go 32 at a time (8 accumulators held in Y0-Y7 over the whole l loop), then 4 at a
 // time (Y0), then one at a time (X0, scalar VMULSD and VADDSD). The zero test is on the bits: v != 0 unless bits(v) << 1 == 0 (±0); NaN is not 0.
 //
@@ -55,26 +58,18 @@ loop32:
 	ADDQ         AX, AX
 	JZ           next32      // v is ±0: skipped
 	VBROADCASTSD (R11), Y8
-	VMOVUPD      0(R12), Y9
-	VMOVUPD      32(R12), Y10
-	VMOVUPD      64(R12), Y11
-	VMOVUPD      96(R12), Y12
-	VMULPD       Y8, Y9, Y9   // b*v
-	VMULPD       Y8, Y10, Y10
-	VMULPD       Y8, Y11, Y11
-	VMULPD       Y8, Y12, Y12
-	VADDPD       Y0, Y9, Y0   // b*v + c
+	VMULPD       0(R12), Y8, Y9 // v*b, b read by the multiply
+	VMULPD       32(R12), Y8, Y10
+	VMULPD       64(R12), Y8, Y11
+	VMULPD       96(R12), Y8, Y12
+	VADDPD       Y0, Y9, Y0     // b*v + c
 	VADDPD       Y1, Y10, Y1
 	VADDPD       Y2, Y11, Y2
 	VADDPD       Y3, Y12, Y3
-	VMOVUPD      128(R12), Y9
-	VMOVUPD      160(R12), Y10
-	VMOVUPD      192(R12), Y11
-	VMOVUPD      224(R12), Y12
-	VMULPD       Y8, Y9, Y9
-	VMULPD       Y8, Y10, Y10
-	VMULPD       Y8, Y11, Y11
-	VMULPD       Y8, Y12, Y12
+	VMULPD       128(R12), Y8, Y9
+	VMULPD       160(R12), Y8, Y10
+	VMULPD       192(R12), Y8, Y11
+	VMULPD       224(R12), Y8, Y12
 	VADDPD       Y4, Y9, Y4
 	VADDPD       Y5, Y10, Y5
 	VADDPD       Y6, Y11, Y6
@@ -115,8 +110,7 @@ loop4:
 	ADDQ         AX, AX
 	JZ           next4
 	VBROADCASTSD (R11), Y8
-	VMOVUPD      (R12), Y9
-	VMULPD       Y8, Y9, Y9
+	VMULPD       (R12), Y8, Y9
 	VADDPD       Y0, Y9, Y0
 
 next4:

@@ -28,7 +28,8 @@ func gemmArgs(r *rand.Rand, n int, edges bool) []float64 {
 }
 
 // sameBits reports whether a and b hold the same bits; NaNs compare by their bits too, since
-// the kernels keep gonum's operand order.
+// the kernels keep gonum's operand order (but in gemmAxpyKernel's multiplies, where it shows
+// only when both operands are NaN, and the edge values hold one NaN).
 func sameBits(a, b []float64) int {
 	for i := range a {
 		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
