@@ -205,11 +205,15 @@ TEXT ·top2Kernel(SB), NOSPLIT, $0-40
 	MOVQ        V+8(FP), CX
 	LEAQ        (CX*8), R10
 	LEAQ        (R10)(R10*2), R11
-	VMOVSD      (SI), X15            // top = column 0
-	VMOVHPD     (SI)(R10*1), X15, X15
-	VMOVSD      (SI)(R10*2), X1
-	VMOVHPD     (SI)(R11*1), X1, X1
-	VINSERTF128 $1, X1, Y15, Y15
+// LOADCOL sets Y to column k of the four rows (XY and XS: Y's X register and a scratch one).
+#define LOADCOL(Y, XY, XS) \
+	VMOVSD      (SI), XY             \
+	VMOVHPD     (SI)(R10*1), XY, XY  \
+	VMOVSD      (SI)(R10*2), XS      \
+	VMOVHPD     (SI)(R11*1), XS, XS  \
+	VINSERTF128 $1, XS, Y, Y
+
+	LOADCOL(Y15, X15, X1)            // top = column 0
 	VPCMPEQQ    Y11, Y11, Y11        // -1
 	VPSLLQ      $52, Y11, Y14        // second = -Inf (0xfff0000000000000)
 	VPXOR       Y13, Y13, Y13        // im = 0
@@ -246,11 +250,7 @@ top2tail: // the last BX < 4 columns, one at a time
 	JZ    top2done
 
 top2col:
-	VMOVSD      (SI), X5
-	VMOVHPD     (SI)(R10*1), X5, X5
-	VMOVSD      (SI)(R10*2), X6
-	VMOVHPD     (SI)(R11*1), X6, X6
-	VINSERTF128 $1, X6, Y5, Y5
+	LOADCOL(Y5, X5, X6)
 	TOP2(Y5)
 	ADDQ        $8, SI
 	DECQ        BX
@@ -263,6 +263,67 @@ top2done:
 	VMOVUPD Y15, (AX)
 	MOVQ    second+32(FP), AX
 	VMOVUPD Y14, (AX)
+	VZEROUPPER
+	RET
+
+// func argmax4Kernel(x *float64, V int, im *[4]int, top *[4]float64)
+//
+// top2Kernel without the second largest value: for the 4 rows x[j*V : (j+1)*V], V >= 1, lane
+// j = row j, im[j] = Argmax of the row and top[j] its value, the same comparisons (ordered:
+// false on NaN, as Go's >) and selections per lane, column by column:
+//
+//	im, top = 0, x[0];  for k = 1 .. V-1:  if x[k] > top { im, top = k, x[k] }
+//
+// Registers as top2Kernel's, without Y14.
+TEXT ·argmax4Kernel(SB), NOSPLIT, $0-32
+	MOVQ     x+0(FP), SI
+	MOVQ     V+8(FP), CX
+	LEAQ     (CX*8), R10
+	LEAQ     (R10)(R10*2), R11
+	LOADCOL(Y15, X15, X1)          // top = column 0
+	VPCMPEQQ Y11, Y11, Y11         // -1
+	VPXOR    Y13, Y13, Y13         // im = 0
+	VPSUBQ   Y11, Y13, Y12         // k = 1
+	ADDQ     $8, SI
+	DECQ     CX                    // columns 1 .. V-1
+	MOVQ     CX, BX
+	ANDQ     $3, BX
+	SHRQ     $2, CX
+	JZ       amtail
+
+// ARGMAX takes column k, held in Yv, into top and im, and steps k.
+#define ARGMAX(Yv) \
+	VCMPPD    $0x1e, Y15, Yv, Y0  /* gt = v > top (GT_OQ) */ \
+	VBLENDVPD Y0, Yv, Y15, Y15    /* top = gt ? v : top */ \
+	VBLENDVPD Y0, Y12, Y13, Y13   /* im = gt ? k : im */ \
+	VPSUBQ    Y11, Y12, Y12       /* k++ */
+
+amloop:
+	LOAD4 // columns k .. k+3
+	ARGMAX(Y5)
+	ARGMAX(Y6)
+	ARGMAX(Y7)
+	ARGMAX(Y8)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  amloop
+
+amtail: // the last BX < 4 columns, one at a time
+	TESTQ BX, BX
+	JZ    amdone
+
+amcol:
+	LOADCOL(Y5, X5, X6)
+	ARGMAX(Y5)
+	ADDQ $8, SI
+	DECQ BX
+	JNZ  amcol
+
+amdone:
+	MOVQ    im+16(FP), AX
+	VMOVDQU Y13, (AX)
+	MOVQ    top+24(FP), AX
+	VMOVUPD Y15, (AX)
 	VZEROUPPER
 	RET
 

@@ -286,9 +286,9 @@ func TestFinite(t *testing.T) {
 	}
 }
 
-// TestTop2Rows checks top2Rows (the AVX2 kernel where the CPU has it) against top2Go row by row,
-// bit for bit, on every width 1..70 (whole groups of 4 columns and tails), on random values, on
-// few distinct values (ties) and on edge values: NaN, ±Inf, zeros of both signs.
+// TestTop2Rows checks top2Rows against top2Go and argmaxRows against Argmax (the AVX2 kernels where
+// the CPU has them) row by row, bit for bit, on every width 1..70 (whole groups of 4 columns and
+// tails), on random values, on few distinct values (ties) and on edge values: NaN, ±Inf, ±0.
 func TestTop2Rows(t *testing.T) {
 	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 1, -1, 5e-324}
 	r := rand.New(rand.NewPCG(23, 24))
@@ -305,13 +305,18 @@ func TestTop2Rows(t *testing.T) {
 					x[i] = special[r.IntN(len(special))]
 				}
 			}
-			var im [4]int
-			var top, second [4]float64
+			var im, am [4]int
+			var top, second, atop [4]float64
 			top2Rows(x, V, &im, &top, &second)
+			argmaxRows(x, V, &am, &atop)
 			for j := range 4 {
-				wi, wt, ws := top2Go(x[j*V : (j+1)*V])
+				row := x[j*V : (j+1)*V]
+				wi, wt, ws := top2Go(row)
 				if im[j] != wi || !same(top[j], wt) || !same(second[j], ws) {
-					t.Fatalf("V=%d row %d %v: (%d, %v, %v), top2Go (%d, %v, %v)", V, j, x[j*V:(j+1)*V], im[j], top[j], second[j], wi, wt, ws)
+					t.Fatalf("V=%d row %d %v: (%d, %v, %v), top2Go (%d, %v, %v)", V, j, row, im[j], top[j], second[j], wi, wt, ws)
+				}
+				if a := Argmax(row); am[j] != a || !same(atop[j], row[a]) {
+					t.Fatalf("V=%d row %d %v: argmaxRows (%d, %v), Argmax %d (%v)", V, j, row, am[j], atop[j], a, row[a])
 				}
 			}
 		}

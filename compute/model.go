@@ -170,11 +170,16 @@ func attn4(a *[12]float64, t *Tables, toks []int) {
 
 // forward4 is pass 2's forward pass for the 4 inputs toks [4, 2] of a full group of n = 2, one
 // kernel a step: their logit rows (off, rows4), their attention (a, attn4), their logits [4, V]
-// (logitsRows4), and each input's argmax, largest and second largest logit (top2Rows).
+// (logitsRows4), and each input's argmax and largest logit, and, unless second is nil, its
+// second largest (top2Rows; else argmaxRows).
 func forward4(logits []float64, t *Tables, toks []int, off *[8]int, a *[12]float64, im *[4]int, top, second *[4]float64) {
 	rows4(off, t.V, toks)
 	attn4(a, t, toks)
 	logitsRows4(logits, t, off, a)
+	if second == nil {
+		argmaxRows(logits, t.V, im, top)
+		return
+	}
 	top2Rows(logits, t.V, im, top, second)
 }
 

@@ -257,6 +257,21 @@ func top2Rows(x []float64, V int, im *[4]int, top, second *[4]float64) {
 	}
 }
 
+// argmaxRows sets, for each of the 4 rows x[j*V:(j+1)*V] (V >= 1), im[j] to the first index of
+// the row's largest value (Argmax) and top[j] to that value: top2Rows without the second
+// largest, for training, on amd64 with AVX2 in one kernel whose lanes are the rows.
+func argmaxRows(x []float64, V int, im *[4]int, top *[4]float64) {
+	x = x[:4*V]
+	if haveExpKernel && V > 0 {
+		argmax4Kernel(&x[0], V, im, top)
+		return
+	}
+	for j := range 4 {
+		im[j] = Argmax(x[j*V : (j+1)*V])
+		top[j] = x[j*V+im[j]]
+	}
+}
+
 // top2Go is top2Rows's portable form for one row, and its definition: one pass for the two
 // largest values.
 func top2Go(x []float64) (im int, top, second float64) {

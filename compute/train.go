@@ -49,14 +49,14 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	correct := 0
 	inv := 1 / float64(B)
 	var im [inputGroup]int
-	var shift, second, sums, logs [inputGroup]float64 // second: not needed
+	var shift, sums, logs [inputGroup]float64
 	var a4 [12]float64                                // a group's attention (attn4)
 	var off [8]int                                    // a group's logit rows (rows4)
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
 		group2 := r == 4 && n1 == 3 // n = 2: the group's attention, logits and argmaxes in three kernels
 		if group2 {
-			forward4(e.logits, t, ds.Toks[lo*2:(lo+4)*2], &off, &a4, &im, &shift, &second)
+			forward4(e.logits, t, ds.Toks[lo*2:(lo+4)*2], &off, &a4, &im, &shift, nil)
 		} else {
 			for j := range r {
 				toks := ds.Input(lo + j)
