@@ -50,8 +50,8 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	inv := 1 / float64(B)
 	var im [inputGroup]int
 	var shift, sums, logs [inputGroup]float64
-	var a4 [12]float64                                // a group's attention (attn4)
-	var off [8]int                                    // a group's logit rows (rows4)
+	var a4 [12]float64 // a group's attention (attn4)
+	var off [8]int     // a group's logit rows (rows4)
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
 		group2 := r == 4 && n1 == 3 // n = 2: the group's attention, logits and argmaxes in three kernels
