@@ -106,7 +106,10 @@ func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	// The run keeps no checkpoints: each is written and analysed as it comes (compute.Run).
 	run := &compute.Run{Config: c, Epochs: c.CheckpointEpochs()}
 	run.Analyses = make([]*compute.Analysis, len(run.Epochs))
-	w := startCheckpointWorker(run, dir, written)
+	// The checkpoints' weights go to the worker in buffers that it hands back once it has
+	// written and analysed them, so that a run allocates a few rather than one per checkpoint.
+	spare := make(chan *compute.Params, 4)
+	w := startCheckpointWorker(run, dir, written, spare)
 
 	tr := compute.NewTrainer(c, init.Clone())
 	var metrics []compute.EpochMetrics
@@ -121,13 +124,21 @@ func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	}
 	// The state at the last checkpoint, kept for a resume file if training stops.
 	m := compute.DimsOf(c)
-	last := &resumeState{Epoch: -1, Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
+	last := &resumeState{Epoch: -1, Params: compute.NewParams(m), Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
 	rest, err := tr.Train(ctx, state == nil, func(epoch int, p *compute.Params) error {
-		if err := w.add(next, p); err != nil {
+		var q *compute.Params // p, copied: Train goes on with p
+		select {
+		case q = <-spare:
+			copy(q.Data, p.Data)
+		default:
+			q = p.Clone()
+		}
+		if err := w.add(next, q); err != nil {
 			return err
 		}
 		next++
-		last.Epoch, last.Params, last.Opt.Step = epoch, p, tr.Opt.Step
+		last.Epoch, last.Opt.Step = epoch, tr.Opt.Step
+		copy(last.Params.Data, p.Data)
 		copy(last.Opt.M.Data, tr.Opt.M.Data)
 		copy(last.Opt.V.Data, tr.Opt.V.Data)
 		return nil
@@ -209,7 +220,9 @@ type checkpointJob struct {
 	write bool // false for a checkpoint already on disk (a resume)
 }
 
-func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int, err error)) *checkpointWorker {
+// startCheckpointWorker starts the worker of run, whose folder is dir. It hands each job's
+// weights to spare once written and analysed (when spare has room).
+func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int, err error), spare chan<- *compute.Params) *checkpointWorker {
 	w := &checkpointWorker{run: run, dir: dir, jobs: make(chan checkpointJob, len(run.Epochs))}
 	w.done.Go(func() {
 		an := compute.NewAnalyzer(run.Config, compute.TrainMask(run.Config))
@@ -238,6 +251,10 @@ func startCheckpointWorker(run *compute.Run, dir string, written func(epoch int,
 			a.Epoch = epoch
 			run.Analyses[j.i] = a
 			w.latest.Store(a)
+			select {
+			case spare <- j.p:
+			default:
+			}
 		}
 	})
 	return w
