@@ -35,10 +35,10 @@ func log1p4Kernel(dst, x *[4]float64) bool {
 	panic("compute: no log1p kernel on this architecture")
 }
 
-// haveLossKernel is false: lossExpSum runs lossExpSumGo.
+// haveLossKernel is false: lossExpSums runs lossExpSumGo.
 const haveLossKernel = false
 
-// lossExpSumKernel is never called without an assembly kernel.
-func lossExpSumKernel(x *float64, n int, shift float64, skip int) (float64, bool) {
-	panic("compute: no loss exponential kernel on this architecture")
+// lossExpRowsKernel is never called without an assembly kernel.
+func lossExpRowsKernel(x *float64, n, r int, shift *[4]float64, skip *[4]int, sums *[4]float64) bool {
+	panic("compute: no loss kernel on this architecture")
 }

@@ -19,7 +19,7 @@ import "math"
 //	e^x = fma(t, p, t) · 2^e   with t = 2^(j/N), k = e·N + j
 //
 // The scale's bits come from kd' as in the kernels (expRoundBiased). Below -708 and for NaN it
-// goes to lossExpTiny. lossExpSumKernel (lossexp_amd64.s) runs the same operations four lanes
+// goes to lossExpTiny. lossExpRowsKernel (lossexp_amd64.s) runs the same operations four lanes
 // at a time, bit for bit.
 func lossExp(x float64) float64 {
 	if !(x >= expSlowBelow) {
@@ -58,15 +58,11 @@ func lossExpTiny(x float64) float64 {
 // lossExpSum returns the sum of lossExp(v - shift) over the values v of x but x[skip]
 // (skip < 0 or >= len(x): none), added four columns at a time: lane l sums the columns
 // i ≡ l (mod 4) in order, and the sum is (lane 0 + lane 1) + (lane 2 + lane 3), the order of
-// lossExpSumKernel, on every CPU.
+// lossExpRowsKernel, on every CPU: lossExpSums for one row.
 func lossExpSum(x []float64, shift float64, skip int) float64 {
-	if haveLossKernel && len(x) > 0 {
-		if s, slow := lossExpSumKernel(&x[0], len(x), shift, skip); !slow {
-			return s
-		}
-		// some argument is below -708 or NaN: redo it in Go
-	}
-	return lossExpSumGo(x, shift, skip)
+	var sums [4]float64
+	lossExpSums(x, len(x), 1, &[4]float64{shift}, &[4]int{skip}, &sums)
+	return sums[0]
 }
 
 // lossExpSumGo is lossExpSum's portable form, and its definition.
@@ -81,9 +77,18 @@ func lossExpSumGo(x []float64, shift float64, skip int) float64 {
 }
 
 // lossExpSums sets sums[j] = lossExpSum(x[j*V:(j+1)*V], shift[j], skip[j]) for the r <= 4
-// rows of x [r, V], as Evaluator.Eval and Analyzer.perInput take them.
+// rows of x [r, V], as Evaluator.Eval and Analyzer.perInput take them: in one kernel call
+// where the CPU has it (lossExpRowsKernel), else, or when an argument needs lossExpTiny, with
+// lossExpSumGo.
 func lossExpSums(x []float64, V, r int, shift *[4]float64, skip *[4]int, sums *[4]float64) {
+	x = x[:r*V]
+	if haveLossKernel && V > 0 && r > 0 {
+		if !lossExpRowsKernel(&x[0], V, r, shift, skip, sums) {
+			return
+		}
+		// some argument is below -708 or NaN: redo the rows in Go
+	}
 	for j := range r {
-		sums[j] = lossExpSum(x[j*V:(j+1)*V], shift[j], skip[j])
+		sums[j] = lossExpSumGo(x[j*V:(j+1)*V], shift[j], skip[j])
 	}
 }

@@ -4,14 +4,15 @@ package compute
 
 import "golang.org/x/sys/cpu"
 
-// haveLossKernel reports whether lossExpSumKernel may run: it needs AVX2 and FMA (read-only
+// haveLossKernel reports whether lossExpRowsKernel may run: it needs AVX2 and FMA (read-only
 // after package initialisation).
 var haveLossKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// lossExpSumKernel is lossExpSum in AVX2 and FMA assembly (lossexp_amd64.s) for n >= 1: the sum
-// of lossExp(x[i] - shift) over i < n but skip, in lossExpSumGo's order. It reports slow if
-// some x[i] - shift, the skipped one included, is below -708 or NaN: those need lossExpTiny, and then sum is not valid.
-// The caller checks the bounds.
+// lossExpRowsKernel is lossExpSums in AVX2 and FMA assembly (lossexp_amd64.s) for n >= 1 and
+// 1 <= r <= 4 rows x [r, n]: sums[j] = the sum of lossExp(x[j*n+i] - shift[j]) over i < n but
+// skip[j], in lossExpSumGo's order. It reports slow if some argument, a skipped one included,
+// is below -708 or NaN: those need lossExpTiny, and then sums is not valid. The caller checks
+// the bounds.
 //
 //go:noescape
-func lossExpSumKernel(x *float64, n int, shift float64, skip int) (sum float64, slow bool)
+func lossExpRowsKernel(x *float64, n, r int, shift *[4]float64, skip *[4]int, sums *[4]float64) (slow bool)

@@ -3,31 +3,41 @@
 #include "textflag.h"
 #include "exp_amd64.h"
 
-// func lossExpSumKernel(x *float64, n int, shift float64, skip int) (sum float64, slow bool)
+// func lossExpRowsKernel(x *float64, n, r int, shift *[4]float64, skip *[4]int, sums *[4]float64) (slow bool)
 //
-// lossExpSumGo (lossexp.go) with lane l of every vector summing the columns i ≡ l (mod 4): for
-// each block of four columns, x = x[i..i+3] - shift, the exponential of lossExp in the same
-// multiply-adds (VFMADD*PD and VFNMADD231PD round once, as math.FMA does; EXPFA, EXPFB), +0 in
-// the lane of column skip, added to the lane sums; at the end (lane 0 + lane 1) + (lane 2 +
-// lane 3). The blocks go two at a time, the first half of each exponential, then the second
-// halves, which gives the CPU's scheduler independent work. The last n%4 columns are loaded
-// with a lane mask (VMASKMOVPD, which touches no memory outside x), and their other lanes hold
-// x = 0 and add +0. Lanes where x < -708 or x is NaN need lossExpTiny: then slow is true.
+// lossExpSumGo (lossexp.go) for the r rows x[j*n : (j+1)*n], j < r (1 <= r <= 4), one after
+// the other, into sums[j], with lane l of every vector summing the row's columns i ≡ l (mod 4):
+// for each block of four columns, x = x[i..i+3] - shift[j], the exponential of lossExp in the
+// same multiply-adds (VFMADD*PD and VFNMADD231PD round once, as math.FMA does; EXPFA, EXPFB), +0
+// in the lane of column skip[j], added to the lane sums; at the end of the row (lane 0 + lane
+// 1) + (lane 2 + lane 3). The blocks go two at a time, the first half of each exponential,
+// then the second halves, which gives the CPU's scheduler independent work. The last n%4
+// columns are loaded with a lane mask (VMASKMOVPD, which touches no memory outside x), and
+// their other lanes hold x = 0 and add +0. Lanes where x < -708 or x is NaN need lossExpTiny:
+// then slow is true (for any row) and sums is not valid.
 //
 // Registers: Y15 shift, Y14 the lane sums, Y13 skip, Y12 the OR of the slow-lane masks, Y11 the
 // columns of the block (i, i+1, i+2, i+3), Y10 the tail's lane mask, Y0-Y4 and Y5-Y9 the two
 // exponentials', DI x at column i, CX the count of pairs of blocks, BX the columns left after
-// them, R8 exp2Table, R9 expConsts4, R12 and R13 the table's indices.
-TEXT ·lossExpSumKernel(SB), NOSPLIT, $0-41
-	MOVQ         x+0(FP), DI
-	MOVQ         n+8(FP), CX
-	VBROADCASTSD shift+16(FP), Y15
-	VPBROADCASTQ skip+24(FP), Y13
-	LEAQ         ·exp2Table(SB), R8
-	LEAQ         ·expConsts4(SB), R9
+// them, R8 exp2Table, R9 expConsts4, R12 and R13 the table's indices; SI n, R11 the rows left,
+// R14, R15 and AX row j's shift, skip and sum.
+TEXT ·lossExpRowsKernel(SB), NOSPLIT, $0-49
+	MOVQ   x+0(FP), DI
+	MOVQ   n+8(FP), SI
+	MOVQ   r+16(FP), R11
+	MOVQ   shift+24(FP), R14
+	MOVQ   skip+32(FP), R15
+	MOVQ   sums+40(FP), AX
+	LEAQ   ·exp2Table(SB), R8
+	LEAQ   ·expConsts4(SB), R9
+	VXORPD Y12, Y12, Y12
+
+row:
+	VBROADCASTSD (R14), Y15
+	VPBROADCASTQ (R15), Y13
 	VXORPD       Y14, Y14, Y14
-	VXORPD       Y12, Y12, Y12
 	VMOVDQU      352(R9), Y11 // columns 0, 1, 2, 3
+	MOVQ         SI, CX
 	MOVQ         CX, BX
 	ANDQ         $7, BX
 	SHRQ         $3, CX
@@ -106,16 +116,22 @@ tail: // the last BX < 4 columns
 	VANDPD     Y10, Y4, Y4  // and add +0
 	LANESUM(Y4, Y1)
 
-done: // (lane 0 + lane 1) + (lane 2 + lane 3)
+done: // (lane 0 + lane 1) + (lane 2 + lane 3), then the next row
 	VEXTRACTF128 $1, Y14, X1
 	VPERMILPD    $1, X14, X0
 	VADDSD       X0, X14, X0
 	VPERMILPD    $1, X1, X2
 	VADDSD       X2, X1, X1
 	VADDSD       X1, X0, X0
-	VMOVSD       X0, sum+32(FP)
+	VMOVSD       X0, (AX)
+	LEAQ         (DI)(BX*8), DI // past the row's last BX columns
+	ADDQ         $8, AX
+	ADDQ         $8, R14
+	ADDQ         $8, R15
+	DECQ         R11
+	JNZ          row
 	VMOVMSKPD    Y12, AX
 	TESTQ        AX, AX
-	SETNE        slow+40(FP)
+	SETNE        slow+48(FP)
 	VZEROUPPER
 	RET

@@ -128,6 +128,41 @@ func TestLossExpSum(t *testing.T) {
 	}
 }
 
+// TestLossExpSums checks lossExpSums on groups of 1 to 4 rows (the kernel's row loop, where the
+// CPU has it) against lossExpSumGo row by row, bit for bit, on every row length 1..70, each row
+// with its own shift and skipped column, in range and with an edge argument in one row (which
+// sends the group to Go).
+func TestLossExpSums(t *testing.T) {
+	xs := expEdgeArgs()
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, edge := range []bool{false, true} {
+		for V := 1; V <= 70; V++ {
+			for rows := 1; rows <= 4; rows++ {
+				x := make([]float64, rows*V)
+				var shift [4]float64
+				var skip [4]int
+				for j := range rows {
+					shift[j] = r.NormFloat64() * 10
+					skip[j] = r.IntN(V+2) - 1 // -1 and V: none
+					for i := range V {
+						x[j*V+i] = shift[j] - r.Float64()*700
+					}
+				}
+				if edge {
+					x[r.IntN(len(x))] = xs[r.IntN(len(xs))]
+				}
+				var sums [4]float64
+				lossExpSums(x, V, rows, &shift, &skip, &sums)
+				for j := range rows {
+					if want := lossExpSumGo(x[j*V:(j+1)*V], shift[j], skip[j]); !same(sums[j], want) {
+						t.Fatalf("V=%d rows=%d edge=%v: row %d sum %v, lossExpSumGo %v", V, rows, edge, j, sums[j], want)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestLossExpKernelEdges runs the kernel itself (not its Go fallback) with every edge argument
 // at every position of rows of 1 to 12 values (pairs of blocks, a single block and a tail):
 // it must flag exactly the arguments below -708 and NaN (in the skipped column too), and
@@ -146,7 +181,9 @@ func TestLossExpKernelEdges(t *testing.T) {
 				}
 				x[pos] = v
 				skip := (pos + 1) % (n + 1)
-				sum, slow := lossExpSumKernel(&x[0], n, 0, skip)
+				var sums [4]float64
+				slow := lossExpRowsKernel(&x[0], n, 1, &[4]float64{}, &[4]int{skip}, &sums)
+				sum := sums[0]
 				if wantSlow := v < -708 || v != v; slow != wantSlow { // the skipped column's too
 					t.Fatalf("n=%d x[%d] = %v: slow = %v, want %v", n, pos, v, slow, wantSlow)
 				}
