@@ -248,7 +248,8 @@ func (s *figSpec) render(withPDF bool) (f Figure, err error) {
 		}
 	}()
 	f = s.figure()
-	sc := svgcanvas.New(s.w, s.h, svgcanvas.Options{FontFamily: fontFamily, FontSize: tickFontSize})
+	images := &svgcanvas.ImageCache{} // the figure's and its small multiples' images
+	sc := svgcanvas.New(s.w, s.h, svgcanvas.Options{FontFamily: fontFamily, FontSize: tickFontSize, Images: images})
 	rect, err := s.draw(draw.New(sc))
 	if err != nil {
 		return f, err
@@ -263,7 +264,7 @@ func (s *figSpec) render(withPDF bool) (f Figure, err error) {
 		}
 	}
 	if s.multiples != nil {
-		if f.Multiples, err = s.multiples.render(withPDF); err != nil {
+		if f.Multiples, err = s.multiples.render(withPDF, images); err != nil {
 			return f, fmt.Errorf("small multiples: %w", err)
 		}
 	}

@@ -102,7 +102,9 @@ func (m *multiplesSpec) size() (cols, rows int, w, h float64) {
 	return cols, rows, w, h
 }
 
-func (m *multiplesSpec) render(withPDF bool) (*Multiples, error) {
+// render draws the small multiples (and their PDF with withPDF), their images encoded through
+// images, which the figure they belong to shares.
+func (m *multiplesSpec) render(withPDF bool, images *svgcanvas.ImageCache) (*Multiples, error) {
 	if len(m.specs) == 0 {
 		return nil, nil
 	}
@@ -118,7 +120,7 @@ func (m *multiplesSpec) render(withPDF bool) (*Multiples, error) {
 		}
 		return s
 	}(), "; ")
-	sc := svgcanvas.New(w, h, svgcanvas.Options{FontFamily: fontFamily, FontSize: tickFontSize})
+	sc := svgcanvas.New(w, h, svgcanvas.Options{FontFamily: fontFamily, FontSize: tickFontSize, Images: images})
 	if _, err := m.draw(draw.New(sc)); err != nil {
 		return nil, err
 	}

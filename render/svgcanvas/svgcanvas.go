@@ -23,7 +23,9 @@ package svgcanvas
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"html"
 	"image"
@@ -76,10 +78,50 @@ func (t ThemeColor) opacity() string {
 	return ""
 }
 
-// Options are the root's text defaults.
+// Options are the root's text defaults, and the cache of the images' encodings.
 type Options struct {
-	FontFamily string  // the root's font-family
-	FontSize   float64 // the root's font-size; text of another size gets a font-size
+	FontFamily string      // the root's font-family
+	FontSize   float64     // the root's font-size; text of another size gets a font-size
+	Images     *ImageCache // if not nil, the PNGs of the images drawn, shared with other canvases
+}
+
+// ImageCache holds the PNG encodings of the images drawn on the canvases that share it, by
+// their pixels, so that an image drawn again (a figure's last epoch in its small multiples, a
+// mask on every panel) is encoded once: the same bytes, as the encoder is deterministic. It
+// knows *image.RGBA and *image.NRGBA; other images are encoded each time. The zero value is
+// ready to use; it is not safe for concurrent use.
+type ImageCache struct {
+	png map[[sha256.Size]byte][]byte
+}
+
+// key returns the digest of img's kind, bounds and pixels, and false for an image kind the
+// cache does not know.
+func (ic *ImageCache) key(img image.Image) ([sha256.Size]byte, bool) {
+	var kind byte
+	var pix []byte
+	var stride int
+	switch m := img.(type) {
+	case *image.RGBA:
+		kind, pix, stride = 1, m.Pix, m.Stride
+	case *image.NRGBA:
+		kind, pix, stride = 2, m.Pix, m.Stride
+	default:
+		return [sha256.Size]byte{}, false
+	}
+	r := img.Bounds()
+	h := sha256.New()
+	var head [1 + 4*8]byte
+	head[0] = kind
+	for i, v := range []int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y} {
+		binary.LittleEndian.PutUint64(head[1+8*i:], uint64(v))
+	}
+	h.Write(head[:])
+	for y := range r.Dy() {
+		h.Write(pix[y*stride : y*stride+4*r.Dx()])
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k, true
 }
 
 // affine maps (x, y) to (a x + c y + e, b x + d y + f).
@@ -507,19 +549,41 @@ func (c *Canvas) DrawImage(rect vg.Rectangle, img image.Image) {
 	m := c.top().m
 	x0, y0 := m.apply(rect.Min)
 	x1, y1 := m.apply(rect.Max)
-	var data bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &c.pngs}
-	if err := enc.Encode(&data, img); err != nil {
-		panic(fmt.Errorf("svgcanvas: encoding an image: %w", err)) // vg.Canvas cannot return errors
-	}
+	data := c.encodePNG(img)
 	c.open("image")
 	c.numAttr("x", math.Min(x0, x1))
 	c.numAttr("y", math.Min(y0, y1))
 	c.numAttr("width", math.Abs(x1-x0))
 	c.numAttr("height", math.Abs(y1-y0))
 	c.buf = append(c.buf, ` preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,`...)
-	c.buf = base64.StdEncoding.AppendEncode(c.buf, data.Bytes())
+	c.buf = base64.StdEncoding.AppendEncode(c.buf, data)
 	c.buf = append(c.buf, "\"/>\n"...)
+}
+
+// encodePNG returns img as a PNG, from the canvas's image cache when it has one.
+func (c *Canvas) encodePNG(img image.Image) []byte {
+	ic := c.opt.Images
+	var key [sha256.Size]byte
+	cached := false
+	if ic != nil {
+		if key, cached = ic.key(img); cached {
+			if b, ok := ic.png[key]; ok {
+				return b
+			}
+		}
+	}
+	var data bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression, BufferPool: &c.pngs}
+	if err := enc.Encode(&data, img); err != nil {
+		panic(fmt.Errorf("svgcanvas: encoding an image: %w", err)) // vg.Canvas cannot return errors
+	}
+	if cached {
+		if ic.png == nil {
+			ic.png = map[[sha256.Size]byte][]byte{}
+		}
+		ic.png[key] = data.Bytes()
+	}
+	return data.Bytes()
 }
 
 // pngBuffers is a png.EncoderBufferPool of one buffer: a canvas's images (a figure of small

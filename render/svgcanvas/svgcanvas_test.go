@@ -1,8 +1,11 @@
 package svgcanvas
 
 import (
+	"image"
 	"math"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
 func TestSimplify(t *testing.T) {
@@ -44,4 +47,51 @@ func segDist(p, a, b [2]float64) float64 {
 		t = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
 	}
 	return math.Hypot(px-t*dx, py-t*dy)
+}
+
+// TestImageCache draws images on canvases with and without a shared ImageCache: the SVG must be
+// the same byte for byte, an image drawn again must come from the cache, and images differing
+// in a pixel, in their kind or in their bounds must not share an entry.
+func TestImageCache(t *testing.T) {
+	rgba := func(w, h int, seed byte) *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i := range m.Pix {
+			m.Pix[i] = byte(i)*7 + seed
+		}
+		return m
+	}
+	a := rgba(5, 4, 0)
+	b := rgba(5, 4, 0)
+	b.Pix[len(b.Pix)-1]++ // one pixel differs
+	sub := a.SubImage(image.Rect(1, 1, 4, 3)).(*image.RGBA)
+	n := image.NewNRGBA(a.Rect)
+	copy(n.Pix, a.Pix) // the same bytes, another kind
+	rect := vg.Rectangle{Max: vg.Point{X: 10, Y: 10}}
+	draw := func(ic *ImageCache, imgs ...image.Image) string {
+		c := New(20, 20, Options{Images: ic})
+		for _, m := range imgs {
+			c.DrawImage(rect, m)
+		}
+		return string(c.Bytes("t"))
+	}
+	for _, tc := range []struct {
+		name    string
+		imgs    []image.Image
+		entries int
+	}{
+		{"one image twice", []image.Image{a, a}, 1},
+		{"equal pixels, two images", []image.Image{a, rgba(5, 4, 0)}, 1},
+		{"a pixel differs", []image.Image{a, b}, 2},
+		{"a sub-image", []image.Image{a, sub}, 2},
+		{"another kind", []image.Image{a, n}, 2},
+		{"a kind not cached", []image.Image{image.NewGray(a.Rect), a}, 1},
+	} {
+		ic := &ImageCache{}
+		if got, want := draw(ic, tc.imgs...), draw(nil, tc.imgs...); got != want {
+			t.Errorf("%s: the SVG differs with the cache", tc.name)
+		}
+		if len(ic.png) != tc.entries {
+			t.Errorf("%s: %d cache entries, want %d", tc.name, len(ic.png), tc.entries)
+		}
+	}
 }
