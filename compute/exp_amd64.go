@@ -51,7 +51,7 @@ var expConsts4 = func() (c [12 * 4]uint64) {
 	return c
 }()
 
-// attnKernel is attnForward4's AVX2 kernel (group_amd64.s): AttnForward for 4 inputs of n = 2,
+// attnKernel is attn4's AVX2 kernel (group_amd64.s): AttnForward for 4 inputs of n = 2,
 // scores s and attention a laid out [position 0, 1, EOS][input]. It reports slow if some
 // exponential needs expNonPosTiny: then a is not valid.
 //
