@@ -62,7 +62,7 @@ loop32:
 	VMULPD       32(R12), Y8, Y10
 	VMULPD       64(R12), Y8, Y11
 	VMULPD       96(R12), Y8, Y12
-	VADDPD       Y0, Y9, Y0     // b*v + c
+	VADDPD       Y0, Y9, Y0     // v*b + c
 	VADDPD       Y1, Y10, Y1
 	VADDPD       Y2, Y11, Y2
 	VADDPD       Y3, Y12, Y3

@@ -117,6 +117,9 @@ var groupCases = []groupCase{
 	{"V=13, large weights", 13, 40, false},
 	{"V=5, edge tables", 5, 1, true},
 	{"V=9, edge tables", 9, 3, true},
+	{"V=2, edge tables", 2, 1, true},
+	{"V=6, edge tables", 6, 1, true},
+	{"V=16, edge tables", 16, 1, true},
 }
 
 // groupTables returns the config and tables of a group case, seeded.
@@ -149,9 +152,25 @@ func groupTables(t *testing.T, gc groupCase, seed uint64) (Config, *Params, *Tab
 // sameAll reports whether a and b hold the same bits (sameBits, NaNs by their bits too).
 func sameAll(a, b []float64) bool { return len(a) == len(b) && sameBits(a, b) < 0 }
 
+// sameAllOrNaN is sameAll but for a NaN's payload (pass2.go: the kernels and their Go loops
+// may give a NaN another payload).
+func sameAllOrNaN(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameOrNaN(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestEvalGroupsMatchOneByOne checks Evaluator.Eval against the input-by-input evaluation, bit
-// for bit: the loss, the accuracy and, with grad, every gradient of the tables, on datasets of
-// every size 1..11 (partial last groups) and on the whole training set.
+// for bit: the loss, the accuracy and, with grad, every gradient of the tables (but for a NaN's
+// payload: the group's backward kernel and its Go tail give edge tables' NaNs other payloads
+// than backwardKernel), on datasets of every size 1..11 (partial last groups) and on the whole
+// training set.
 func TestEvalGroupsMatchOneByOne(t *testing.T) {
 	for _, gc := range groupCases {
 		for _, grad := range []bool{false, true} {
@@ -172,8 +191,8 @@ func TestEvalGroupsMatchOneByOne(t *testing.T) {
 						t.Fatalf("%s grad=%v log1p=%v B=%d: loss %v acc %v, one by one %v %v", gc.name, grad, log1p, ds.Len(), gl, ga, wl, wa)
 					}
 					g, w := got.Grad, want.Grad
-					if !sameAll(g.Score, w.Score) || !sameAll(g.L, w.L) || !sameAll(g.LE, w.LE) ||
-						!sameAll(g.Direct, w.Direct) || !same(g.ScoreE, w.ScoreE) {
+					if !sameAllOrNaN(g.Score, w.Score) || !sameAllOrNaN(g.L, w.L) || !sameAllOrNaN(g.LE, w.LE) ||
+						!sameAllOrNaN(g.Direct, w.Direct) || !sameOrNaN(g.ScoreE, w.ScoreE) {
 						t.Fatalf("%s grad=%v log1p=%v B=%d: the gradients differ", gc.name, grad, log1p, ds.Len())
 					}
 				}

@@ -1,6 +1,9 @@
 package compute
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The exponentials of the losses that take no gradient: the test loss, and the training loss
 // at checkpoints, of Evaluator.Eval without grad and of Analyzer.perInput. Their sums need each
@@ -81,6 +84,9 @@ func lossExpSumGo(x []float64, shift float64, skip int) float64 {
 // where the CPU has it (lossExpRowsKernel), else, or when an argument needs lossExpTiny, with
 // lossExpSumGo.
 func lossExpSums(x []float64, V, r int, shift *[4]float64, skip *[4]int, sums *[4]float64) {
+	if r < 0 || r > 4 {
+		panic(fmt.Sprintf("compute: lossExpSums: %d rows, at most 4", r))
+	}
 	x = x[:r*V]
 	if haveLossKernel && V > 0 && r > 0 {
 		if !lossExpRowsKernel(&x[0], V, r, shift, skip, sums) {

@@ -158,6 +158,25 @@ func TestLossExpSums(t *testing.T) {
 						t.Fatalf("V=%d rows=%d edge=%v: row %d sum %v, lossExpSumGo %v", V, rows, edge, j, sums[j], want)
 					}
 				}
+				if !haveLossKernel {
+					continue
+				}
+				// the kernel itself: it flags exactly the groups with an argument below -708 or
+				// NaN, in any row and column (a skipped one too)
+				wantSlow := false
+				for j := range rows {
+					for _, v := range x[j*V : (j+1)*V] {
+						if d := v - shift[j]; !(d >= -708) {
+							wantSlow = true
+						}
+					}
+				}
+				var ks [4]float64
+				if slow := lossExpRowsKernel(&x[0], V, rows, &shift, &skip, &ks); slow != wantSlow {
+					t.Fatalf("V=%d rows=%d edge=%v: slow = %v, want %v", V, rows, edge, slow, wantSlow)
+				} else if !slow && ks != sums {
+					t.Fatalf("V=%d rows=%d edge=%v: kernel sums %v, lossExpSums %v", V, rows, edge, ks, sums)
+				}
 			}
 		}
 	}

@@ -246,7 +246,7 @@ func softmaxGrads(e []float64, V, r int, y []int, im *[4]int, sums *[4]float64, 
 	}
 	scaleRows(e[:r*V], V, &k)
 	for j := range r {
-		e[j*V+y[j]] -= scale
+		e[j*V : (j+1)*V][y[j]] -= scale // a label of the row, or a panic
 	}
 }
 
@@ -326,7 +326,7 @@ func scoreGrad2(dt *TablesGrad, t0, t1 int, a0, a1, aE, da0, da1, daE float64) {
 }
 
 // exampleBackward4 is ExampleBackward for the 4 inputs toks [4, 2] of a group of n = 2, one
-// input after the other, bit for bit, given their dlogits [4, V], their attention a (attn4's
+// input after the other, bit for bit (but for a NaN's payload, pass2.go), given their dlogits [4, V], their attention a (attn4's
 // layout) and their rows off (rows4's): the four inputs' logit rows and dot products in one
 // backwardRows4, then their score gradients in input order (each touches only the scores,
 // which backwardRows4 does not).

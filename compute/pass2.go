@@ -70,12 +70,13 @@ func backwardRowFrom(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE, s0, s
 //	s[k], s[4+k], s[8+k] = backwardRow(dd, dL[off[k]:][:V], dL[off[4+k]:][:V], dle, g[k*V:][:V],
 //	                                   L[off[k]:][:V], L[off[4+k]:][:V], le, a[k], a[4+k], a[8+k])
 //
-// bit for bit. The rows at off[k] of different k may be one row (two inputs with the same token
-// at position 0), and so may those at off[4+k]: each element still sees its additions in input
-// order. The rows at off[:4] must not overlap those at off[4:], and dd, dle, dL and g must not
-// overlap one another. On amd64 with AVX2 one kernel (backward4Kernel) runs the first V - V%4
-// elements of all four inputs, the twelve dot products side by side (lanes = inputs) where
-// backwardRow's three wait on their own additions; the last V%4 run here.
+// bit for bit (but for a NaN's payload, as above). The rows at off[k] of different k may be one
+// row (two inputs with the same token at position 0), and so may those at off[4+k]: each
+// element still sees its additions in input order. The rows at off[:4] must not overlap those
+// at off[4:], and dd, dle, dL and g must not overlap one another. On amd64 with AVX2 one kernel
+// (backward4Kernel) runs the first V - V%4 elements of all four inputs, the twelve dot products
+// side by side (lanes = inputs) where backwardRow's three wait on their own additions; the last
+// V%4 run here.
 func backwardRows4(dd, dle, le, g, dL, L []float64, off *[8]int, a, s *[12]float64) {
 	V := len(dd)
 	dle, le, g = dle[:V], le[:V], g[:4*V]
