@@ -62,18 +62,17 @@ func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 			if len(vals) != sizes[i] {
 				return nil, fmt.Errorf("analyses: tensor %q at epoch %d: %d values, want %d (shape %v)", spec.Name, a.Epoch, len(vals), sizes[i], tensors[i+1].Shape[1:])
 			}
-			row := dst[4*k*sizes[i]:][:4*sizes[i]]
+			row := dst[4*k*sizes[i]:][:4*len(vals)]
 			for j, v := range vals {
-				f := float32(v)
-				if f64 := float64(f); math.IsNaN(f64) || math.IsInf(f64, 0) {
+				bits := math.Float32bits(float32(v)) // as safetensors.Write stores a finite value as F32
+				if bits&0x7f800000 == 0x7f800000 {   // all exponent bits set: NaN or ±Inf in float32
 					what := fmt.Sprint(v)
 					if !math.IsNaN(v) && !math.IsInf(v, 0) {
 						what = fmt.Sprintf("%g, beyond float32's range", v)
 					}
 					return nil, fmt.Errorf("analyses: tensor %q at epoch %d: value %d is %s (expected finite numbers)", spec.Name, a.Epoch, j, what)
 				}
-				// as safetensors.Write stores a finite value as F32
-				binary.LittleEndian.PutUint32(row[4*j:], math.Float32bits(f))
+				binary.LittleEndian.PutUint32(row[4*j:4*j+4], bits)
 			}
 		}
 	}
