@@ -326,10 +326,10 @@ func scoreGrad2(dt *TablesGrad, t0, t1 int, a0, a1, aE, da0, da1, daE float64) {
 }
 
 // exampleBackward4 is ExampleBackward for the 4 inputs toks [4, 2] of a group of n = 2, one
-// input after the other, bit for bit (but for a NaN's payload, pass2.go), given their dlogits [4, V], their attention a (attn4's
-// layout) and their rows off (rows4's): the four inputs' logit rows and dot products in one
-// backwardRows4, then their score gradients in input order (each touches only the scores,
-// which backwardRows4 does not).
+// input after the other, bit for bit (but for a NaN's payload, pass2.go), given their dlogits
+// [4, V], their attention a (attn4's layout) and their rows off (rows4's): the four inputs'
+// logit rows and dot products in one backwardRows4, then their score gradients in input order
+// (each touches only the scores, which backwardRows4 does not).
 func exampleBackward4(dt *TablesGrad, t *Tables, dlogits []float64, a *[12]float64, off *[8]int, toks []int) {
 	V := t.V
 	toks = toks[:8]
