@@ -102,6 +102,14 @@ func classedText(class string) svgcanvas.TextHandler {
 	return svgcanvas.TextHandler{Plain: text.Plain{Fonts: font.DefaultCache}, Class: class}
 }
 
+// plotText is classedText(class) memoising its measurements in boxes (one plot's, drawn on one
+// goroutine).
+func plotText(class string, boxes *svgcanvas.TextBoxes) svgcanvas.TextHandler {
+	h := classedText(class)
+	h.Boxes = boxes
+	return h
+}
+
 // figureRow is one figure of the report: its name (file stem, payload, {{figure "NAME"}}), the
 // function that prepares it from a run (the animated kinds at the checkpoint in.at), and what
 // else is made of it.

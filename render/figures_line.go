@@ -273,10 +273,14 @@ func (f *xyFigure) drawPanel(c draw.Canvas, legend bool) (vg.Rectangle, error) {
 
 // newPlot returns a plot styled for the report: no background, sans-serif text in the theme's
 // colour, no padding between the axes and the plot area.
+// newPlot returns a plot in the figures' style, its texts measured once each (a TextBoxes of
+// its own: a plot is drawn on one goroutine).
 func newPlot(xlabel, ylabel string) *plot.Plot {
+	boxes := &svgcanvas.TextBoxes{}
+	text := plotText("", boxes)
 	p := plot.New()
 	p.BackgroundColor = nil
-	p.TextHandler = textHandler
+	p.TextHandler = text
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
 		ax.Padding = 0
 		ax.LineStyle = draw.LineStyle{Color: svgcanvas.Foreground, Width: 0.8}
@@ -285,13 +289,13 @@ func newPlot(xlabel, ylabel string) *plot.Plot {
 		ax.Tick.Marker = niceTicks{}
 		ax.Tick.Label.Color = svgcanvas.Foreground
 		ax.Tick.Label.Font = font.From(sansFont, tickFontSize)
-		ax.Tick.Label.Handler = textHandler
+		ax.Tick.Label.Handler = text
 		ax.Label.TextStyle.Color = svgcanvas.Foreground
 		ax.Label.TextStyle.Font = font.From(sansFont, labelFontSize)
-		ax.Label.TextStyle.Handler = textHandler
+		ax.Label.TextStyle.Handler = text
 		ax.Label.Padding = 4
 	}
-	p.Y.Tick.Label.Handler = classedText(classTickY)
+	p.Y.Tick.Label.Handler = plotText(classTickY, boxes)
 	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
 	return p
 }

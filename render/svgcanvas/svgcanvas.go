@@ -615,9 +615,43 @@ func (c *Canvas) Bytes(title string) []byte {
 // TextHandler is gonum/plot's plain text handler, except that on a Canvas it anchors text with
 // text-anchor instead of offsetting it by its measured width, so that the alignment holds
 // whichever font the browser substitutes, and gives the text the class Class (if not empty).
+// With Boxes, the boxes it measures are memoised there.
 type TextHandler struct {
 	text.Plain
 	Class string
+	Boxes *TextBoxes // if not nil, Box's results by text and font
+}
+
+// TextBoxes memoises the boxes of the texts that TextHandlers sharing it measure: a plot
+// measures each tick label several times while laying out and drawing, and each measurement
+// walks the font's glyph tables (and allocates a buffer for it). The results are Plain's, the
+// same for the same text and font. The zero value is ready to use; it is not safe for
+// concurrent use (one plot's drawing).
+type TextBoxes struct {
+	m map[textKey][3]vg.Length
+}
+
+// textKey is a text measured in a font.
+type textKey struct {
+	txt string
+	fnt font.Font
+}
+
+// Box implements text.Handler: Plain's box, from h.Boxes when it has it.
+func (h TextHandler) Box(txt string, fnt font.Font) (width, height, depth vg.Length) {
+	if h.Boxes == nil {
+		return h.Plain.Box(txt, fnt)
+	}
+	k := textKey{txt, fnt}
+	if b, ok := h.Boxes.m[k]; ok {
+		return b[0], b[1], b[2]
+	}
+	width, height, depth = h.Plain.Box(txt, fnt)
+	if h.Boxes.m == nil {
+		h.Boxes.m = map[textKey][3]vg.Length{}
+	}
+	h.Boxes.m[k] = [3]vg.Length{width, height, depth}
+	return width, height, depth
 }
 
 // Draw implements text.Handler.

@@ -5,6 +5,10 @@ import (
 	"math"
 	"testing"
 
+	xfont "golang.org/x/image/font"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/font/liberation"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -93,5 +97,32 @@ func TestImageCache(t *testing.T) {
 		if len(ic.png) != tc.entries {
 			t.Errorf("%s: %d cache entries, want %d", tc.name, len(ic.png), tc.entries)
 		}
+	}
+}
+
+// TestTextBoxes checks that a TextHandler with TextBoxes measures as Plain does, for texts in
+// several fonts and sizes, measured twice (the second time from the memo).
+func TestTextBoxes(t *testing.T) {
+	plain := text.Plain{Fonts: font.NewCache(liberation.Collection())}
+	memo := TextHandler{Plain: plain, Boxes: &TextBoxes{}}
+	regular := font.Font{Typeface: "Liberation", Variant: "Sans"}
+	bold := regular
+	bold.Weight = xfont.WeightBold
+	for round := range 2 {
+		for _, f := range []font.Font{regular, bold} {
+			for _, size := range []vg.Length{9, 11} {
+				f.Size = size
+				for _, txt := range []string{"", "0", "3000", "test accuracy", "−0.5", "ÅÉ"} {
+					w, h, d := memo.Box(txt, f)
+					ww, wh, wd := plain.Box(txt, f)
+					if w != ww || h != wh || d != wd {
+						t.Fatalf("round %d %v %q: box (%v, %v, %v), Plain (%v, %v, %v)", round, f, txt, w, h, d, ww, wh, wd)
+					}
+				}
+			}
+		}
+	}
+	if n := len(memo.Boxes.m); n != 2*2*6 {
+		t.Errorf("%d boxes memoised, want %d", n, 2*2*6)
 	}
 }
