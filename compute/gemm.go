@@ -15,8 +15,8 @@ import "fmt"
 //
 // each axpy being f64.AxpyUnitary (per element: y = x·alpha + y, no FMA). Every element of c
 // sees its own sequence of operations, in l order, whatever the loop order around it, so
-// NotNot and TransNot are both gemmRowAxpy, one row of c at a time, and NotTrans is gemmRowDot.
-// The kernels repeat exactly those per-element operations, four columns per instruction
+// NotNot and TransNot are both gemmRowsAxpy (the rows of c one after the other, in one kernel
+// call), and NotTrans is gemmRowsDot. The kernels repeat exactly those per-element operations, four columns per instruction
 // (gemm_amd64.s); where gonum would go parallel, or without AVX2 (or with -tags purego), the
 // products go to gonum itself. TestGemmMatchesGonum checks the bits.
 
@@ -47,26 +47,36 @@ func gemmBegin(out []float64, k int, beta float64) bool {
 // b[l*ldb+j]·v: one row of c in gonum's dgemmSerialNotNot (as = 1) or dgemmSerialTransNot
 // (as = the row length of a).
 func gemmRowAxpy(c, a []float64, as int, b []float64, ldb, k int) {
-	n := len(c)
-	if n == 0 || k == 0 {
+	gemmRowsAxpy(c, len(c), 1, a, as, 0, b, ldb, k)
+}
+
+// gemmRowsAxpy is gemmRowAxpy for the m rows of c [m, n], row r reading a from a[r*ars:]: the
+// rows of a product in one kernel call.
+func gemmRowsAxpy(c []float64, n, m int, a []float64, as, ars int, b []float64, ldb, k int) {
+	if n == 0 || m == 0 || k == 0 {
 		return
 	}
-	if len(a) <= (k-1)*as || len(b) < (k-1)*ldb+n || ldb < n || as < 1 {
-		panic(fmt.Sprintf("compute: gemmRowAxpy: a %d, b %d values for k %d, n %d, as %d, ldb %d", len(a), len(b), k, n, as, ldb))
+	if len(c) < m*n || len(a) <= (m-1)*ars+(k-1)*as || len(b) < (k-1)*ldb+n || ldb < n || as < 1 || ars < 0 {
+		panic(fmt.Sprintf("compute: gemmRowsAxpy: c %d, a %d, b %d values for m %d, n %d, k %d, as %d, ars %d, ldb %d", len(c), len(a), len(b), m, n, k, as, ars, ldb))
 	}
-	gemmAxpyKernel(&c[0], &a[0], &b[0], as, ldb, k, n)
+	gemmAxpyKernel(&c[0], &a[0], &b[0], as, ldb, k, n, m, ars)
 }
 
 // gemmRowDot adds to each c[j], j < len(c), the dot product of a[:k] and b[j*ldb:j*ldb+k] as
 // gonum's f64.DotUnitary sums it: one row of c in gonum's dgemmSerialNotTrans. With k = 0 it
 // does nothing: gonum adds +0 there, which only a beta of 0 lets happen, to a c of +0.
 func gemmRowDot(c, a, b []float64, ldb, k int) {
-	n := len(c)
-	if n == 0 || k == 0 {
+	gemmRowsDot(c, len(c), 1, a, 0, b, ldb, k)
+}
+
+// gemmRowsDot is gemmRowDot for the m rows of c [m, n], row r reading a from a[r*lda:]: the
+// rows of a product in one kernel call.
+func gemmRowsDot(c []float64, n, m int, a []float64, lda int, b []float64, ldb, k int) {
+	if n == 0 || m == 0 || k == 0 {
 		return // the empty dot product is +0, which changes no element of a cleared c
 	}
-	if len(a) < k || len(b) < (n-1)*ldb+k || ldb < k {
-		panic(fmt.Sprintf("compute: gemmRowDot: a %d, b %d values for k %d, n %d, ldb %d", len(a), len(b), k, n, ldb))
+	if len(c) < m*n || len(a) < (m-1)*lda+k || len(b) < (n-1)*ldb+k || ldb < k || lda < 0 {
+		panic(fmt.Sprintf("compute: gemmRowsDot: c %d, a %d, b %d values for m %d, n %d, k %d, lda %d, ldb %d", len(c), len(a), len(b), m, n, k, lda, ldb))
 	}
-	gemmDotKernel(&c[0], &a[0], &b[0], ldb, k, n)
+	gemmDotKernel(&c[0], &a[0], &b[0], ldb, k, n, m, lda)
 }

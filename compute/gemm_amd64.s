@@ -8,9 +8,10 @@
 // a NaN's payload is the same) but in gemmAxpyKernel's multiplies (below). gemm.go explains
 // which of gonum's loops each one replaces.
 
-// func gemmAxpyKernel(c, a, b *float64, as, ldb, k, n int)
+// func gemmAxpyKernel(c, a, b *float64, as, ldb, k, n, m, ars int)
 //
-// For j in [0, n) and l = 0, 1, ..., k-1 in that order:
+// For each of the m rows r of c [m, n], with a's row at a + r·ars (ars, as and ldb counted in
+// values), for j in [0, n) and l = 0, 1, ..., k-1 in that order:
 //
 //	v := a[l*as]
 //	if v != 0 { c[j] = b[l*ldb+j]*v + c[j] }
@@ -22,18 +23,23 @@
 // columns go 32 at a time (8 accumulators held in Y0-Y7 over the whole l loop), then 4 at a
 // time (Y0), then one at a time (X0, scalar VMULSD and VADDSD). The zero test is on the bits: v != 0 unless bits(v) << 1 == 0 (±0); NaN is not 0.
 //
-// Registers: DI c, SI a, DX b (the current column block), R8 as*8, R9 ldb*8, R10 k, CX the
-// columns left, R11 the a pointer and R12 the b pointer of the l loop, R13 its count, AX v's
-// bits, Y8 v broadcast, Y9-Y12 products.
-TEXT ·gemmAxpyKernel(SB), NOSPLIT, $0-56
+// Registers: DI c, SI a (the row's), DX b (the current column block), R8 as*8, R9 ldb*8, R10 k,
+// CX the columns left, R11 the a pointer and R12 the b pointer of the l loop, R13 its count, AX
+// v's bits, Y8 v broadcast, Y9-Y12 products; R14 the rows left, R15 ars*8.
+TEXT ·gemmAxpyKernel(SB), NOSPLIT, $0-72
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DX
 	MOVQ as+24(FP), R8
 	SHLQ $3, R8
 	MOVQ ldb+32(FP), R9
 	SHLQ $3, R9
 	MOVQ k+40(FP), R10
+	MOVQ m+56(FP), R14
+	MOVQ ars+64(FP), R15
+	SHLQ $3, R15
+
+row: // DI is at the row's start: the previous row ends there
+	MOVQ b+16(FP), DX
 	MOVQ n+48(FP), CX
 
 block32:
@@ -158,12 +164,16 @@ store1:
 	JMP    block1
 
 done:
+	ADDQ R15, SI
+	DECQ R14
+	JNZ  row
 	VZEROUPPER
 	RET
 
-// func gemmDotKernel(c, a, b *float64, ldb, k, n int)
+// func gemmDotKernel(c, a, b *float64, ldb, k, n, m, lda int)
 //
-// For j in [0, n): c[j] = c[j] + dot(a[:k], b[j*ldb : j*ldb+k]), the dot product summed as
+// For each of the m rows r of c [m, n], with a's row at a + r·lda (counted in values), for j in
+// [0, n): c[j] = c[j] + dot(a[:k], b[j*ldb : j*ldb+k]), the dot product summed as
 // gonum's f64.DotUnitary sums it (dot_amd64.s): four lane sums s_r = Σ_q a[4q+r]·b[4q+r] over
 // the k/4 whole groups, each starting at +0 and adding a[i]·b[i] (MULPD, then ADDPD acc+prod),
 // then the k%4 last products added one at a time to s0, then (s1+s3) + (s0+s2). That is the
@@ -176,16 +186,26 @@ done:
 // the first four b rows, AX the byte offset in the rows, R15 the loop count; dot4: Y0-Y3 the
 // sums, Y4 a's group, Y5-Y8 products, X9-X12 results; dot8: Y0-Y7 the sums, Y8 a's group,
 // Y9-Y12 products, R8 the byte offset in rows 4-7 (read as R11-R14 plus 4 rows), X8-X9 scratch.
-TEXT ·gemmDotKernel(SB), NOSPLIT, $0-48
+//
+// The rows left and lda*8 live in the frame (0(SP), 8(SP)): the columns' loops use every
+// general register.
+TEXT ·gemmDotKernel(SB), NOSPLIT, $16-64
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DX
 	MOVQ ldb+24(FP), R9
 	SHLQ $3, R9
 	MOVQ k+32(FP), R10
 	MOVQ R10, BX
 	ANDQ $3, BX
 	SHRQ $2, R10
+	MOVQ m+48(FP), AX
+	MOVQ AX, 0(SP)
+	MOVQ lda+56(FP), AX
+	SHLQ $3, AX
+	MOVQ AX, 8(SP)
+
+dotrow: // DI is at the row's start: the previous row ends there
+	MOVQ b+16(FP), DX
 	MOVQ n+40(FP), CX
 
 // DOTROWS4 points R11-R14 at the b rows j .. j+3 and clears the sums Y0-Y3 (dot8 also clears
@@ -392,5 +412,8 @@ reduce1:
 	JMP       dot1
 
 dotdone:
+	ADDQ 8(SP), SI
+	DECQ 0(SP)
+	JNZ  dotrow
 	VZEROUPPER
 	RET

@@ -17,10 +17,8 @@ func general(rows, cols int, data []float64) blas64.General {
 func matmul(out, a, b []float64, m, k, n int, beta float64) {
 	if gemmOwn(m, n, beta) {
 		out, a, b = out[:m*n], a[:m*k], b[:k*n]
-		if gemmBegin(out, k, beta) {
-			for i := range m { // gonum's dgemmSerialNotNot
-				gemmRowAxpy(out[i*n:(i+1)*n], a[i*k:(i+1)*k], 1, b, n, k)
-			}
+		if gemmBegin(out, k, beta) { // gonum's dgemmSerialNotNot, row after row
+			gemmRowsAxpy(out, n, m, a, 1, k, b, n, k)
 		}
 		return
 	}
@@ -31,10 +29,8 @@ func matmul(out, a, b []float64, m, k, n int, beta float64) {
 func matmulTN(out, a, b []float64, m, k, n int) {
 	if gemmOwn(k, n, 1) {
 		out, a, b = out[:k*n], a[:m*k], b[:m*n]
-		if gemmBegin(out, m, 1) {
-			for i := range k { // gonum's dgemmSerialTransNot: row i of out reads column i of a
-				gemmRowAxpy(out[i*n:(i+1)*n], a[i:], k, b, n, m)
-			}
+		if gemmBegin(out, m, 1) { // gonum's dgemmSerialTransNot: row i of out reads column i of a
+			gemmRowsAxpy(out, n, k, a, k, 1, b, n, m)
 		}
 		return
 	}
@@ -45,10 +41,8 @@ func matmulTN(out, a, b []float64, m, k, n int) {
 func matmulNT(out, a, b []float64, m, n, k int, beta float64) {
 	if gemmOwn(m, k, beta) {
 		out, a, b = out[:m*k], a[:m*n], b[:k*n]
-		if gemmBegin(out, n, beta) {
-			for i := range m { // gonum's dgemmSerialNotTrans
-				gemmRowDot(out[i*k:(i+1)*k], a[i*n:(i+1)*n], b, n, n)
-			}
+		if gemmBegin(out, n, beta) { // gonum's dgemmSerialNotTrans, row after row
+			gemmRowsDot(out, k, m, a, n, b, n, n)
 		}
 		return
 	}
