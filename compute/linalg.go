@@ -60,13 +60,12 @@ func matvec(out, b, x []float64, k, n int, beta float64) {
 }
 
 // outer adds x[m] ⊗ y[n] to out[m,n]: out[i,j] = out[i,j] + x[i]·y[j], as gonum's Dger computes
-// it (with alpha 1, x[i]·1 = x[i]); on amd64 with AVX2 one axpy kernel a row, else gonum.
+// it (with alpha 1, x[i]·1 = x[i]); on amd64 with AVX2 in one kernel call (axpy's loop a row),
+// else gonum.
 func outer(out, x, y []float64, m, n int) {
 	if havePass2Kernel && m > 0 && n > 0 {
 		out, x, y = out[:m*n], x[:m], y[:n]
-		for i, xi := range x {
-			axpyKernel(&out[i*n], &y[0], xi, n)
-		}
+		outerKernel(&out[0], &x[0], &y[0], m, n)
 		return
 	}
 	blas64.Ger(1, blas64.Vector{N: m, Inc: 1, Data: x}, blas64.Vector{N: n, Inc: 1, Data: y}, general(m, n, out))

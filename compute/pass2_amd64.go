@@ -35,6 +35,12 @@ func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, 
 //go:noescape
 func axpyKernel(y, x *float64, a float64, n int)
 
+// outerKernel is outer in AVX2 assembly, for m, n >= 1: axpyKernel for each row of out [m, n].
+// The caller checks the bounds.
+//
+//go:noescape
+func outerKernel(out, x, y *float64, m, n int)
+
 // allFiniteKernel is allFinite in AVX2 assembly. The caller checks the bounds.
 //
 //go:noescape

@@ -600,6 +600,53 @@ xdone:
 	VZEROUPPER
 	RET
 
+// func outerKernel(out, x, y *float64, m, n int)
+//
+// outer (linalg.go): for each row i < m, axpyKernel(out[i*n:], y, x[i], n), row after row in
+// one call: out[i*n+j] = out[i*n+j] + x[i]·y[j].
+TEXT ·outerKernel(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), R8
+	MOVQ m+24(FP), DX
+
+orow: // DI is at row i: the previous row ends there
+	VBROADCASTSD (R8), Y15
+	MOVQ         y+16(FP), SI
+	MOVQ         n+32(FP), CX
+	MOVQ         CX, BX
+	ANDQ         $3, BX
+	SHRQ         $2, CX
+	JZ           otail
+
+oloop:
+	VMULPD  (SI), Y15, Y0 // x[i]·y
+	VADDPD  (DI), Y0, Y0  // out + x[i]·y
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     oloop
+
+otail:
+	TESTQ BX, BX
+	JZ    onext
+
+otailloop:
+	VMULSD (SI), X15, X0
+	VADDSD (DI), X0, X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, SI
+	ADDQ   $8, DI
+	DECQ   BX
+	JNZ    otailloop
+
+onext:
+	ADDQ $8, R8
+	DECQ DX
+	JNZ  orow
+	VZEROUPPER
+	RET
+
 // func allFiniteKernel(x *float64, n int) bool
 //
 // Whether no x[i], i < n, is NaN or infinite: x - x is +0 for a finite x and NaN otherwise,

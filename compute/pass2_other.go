@@ -33,6 +33,10 @@ func axpyKernel(y, x *float64, a float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
+func outerKernel(out, x, y *float64, m, n int) {
+	panic("compute: no pass 2 kernel on this architecture")
+}
+
 func allFiniteKernel(x *float64, n int) bool {
 	panic("compute: no pass 2 kernel on this architecture")
 }
