@@ -102,27 +102,31 @@ func checkSize(c compute.Config) error {
 // the path of its index.html. The site switches all at once (package publish).
 func buildSite(o *options, r *compute.Run, content fs.FS) (string, error) {
 	templates, _ := fs.Sub(builtin, "templates")
-	// The export is the largest file and needs nothing else: encode it while the rest renders.
-	type result struct {
-		data []byte
-		err  error
+	site, err := publish.Begin(o.out)
+	if err != nil {
+		return "", fmt.Errorf("writing the site: %w", err)
 	}
-	exported := make(chan result, 1)
+	defer site.Abort() // after Commit, nothing
+	// The export is the largest file and needs nothing else: it streams into the site's stage
+	// while the rest renders, never whole in memory (15 MB for the default run).
+	exported := make(chan error, 1)
 	go func() {
-		b, err := runstore.EncodeAnalyses(r.Analyses, compute.DimsOf(r.Config))
-		exported <- result{b, err}
+		exported <- site.AddFrom("data/analyses.safetensors", func(w io.Writer) error {
+			return runstore.WriteAnalyses(w, r.Analyses, compute.DimsOf(r.Config))
+		})
 	}()
 	files, err := render.Site(r, render.Options{Content: content, Templates: templates, PDF: o.pdf, GIF: o.gif})
-	export := <-exported
-	if err == nil {
-		err = export.err
+	if exportErr := <-exported; err == nil {
+		err = exportErr
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing the site: %w", err)
 	}
-	files["data/analyses.safetensors"] = export.data
 	files["data/metrics.csv"] = runstore.MarshalMetrics(r.Metrics)
-	if err := publish.Install(o.out, files); err != nil {
+	if err := site.AddAll(files); err != nil {
+		return "", fmt.Errorf("writing the site: %w", err)
+	}
+	if err := site.Commit(); err != nil {
 		return "", fmt.Errorf("writing the site: %w", err)
 	}
 	return filepath.Join(o.out, "index.html"), nil

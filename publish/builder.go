@@ -2,6 +2,7 @@ package publish
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -14,7 +15,7 @@ import (
 )
 
 // Builder installs a site written file by file, for a site too large to hold in memory (a
-// sweep's reports): Add writes each file into a stage folder at once, Commit switches the whole
+// sweep's reports): Add (or AddFrom) writes each file into a stage folder at once, Commit switches the whole
 // site in as Install does, and Abort leaves the previous site as it was. The folder stays locked
 // from Begin to Commit or Abort. Add may be called from several goroutines.
 type Builder struct {
@@ -55,24 +56,55 @@ func Begin(dir string) (*Builder, error) {
 // Add writes the site file name (a slash-separated relative path) into the stage. A name added
 // twice, an invalid one, or one where a foreign file (not in the manifest) lies is an error.
 func (b *Builder) Add(name string, data []byte) error {
+	path, err := b.claim(name)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, data)
+}
+
+// AddFrom is Add for a file that write writes to w, so that a large file need not be held in
+// memory whole. An error from write or from the file is returned; the file stays in the stage
+// (which Abort removes).
+func (b *Builder) AddFrom(name string, write func(w io.Writer) error) error {
+	path, err := b.claim(name)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// claim records name as added and returns its path in the stage, or why it cannot be added.
+func (b *Builder) claim(name string) (string, error) {
 	if !fs.ValidPath(name) || name == "." || name == ManifestFile || name == journalFile || strings.HasPrefix(name, stagePrefix) {
-		return fmt.Errorf("publish: invalid site file name %q", name)
+		return "", fmt.Errorf("publish: invalid site file name %q", name)
 	}
 	b.mu.Lock()
 	switch {
 	case b.closed:
 		b.mu.Unlock()
-		return fmt.Errorf("publish: %s added after the site was committed", name)
+		return "", fmt.Errorf("publish: %s added after the site was committed", name)
 	case b.names[name]:
 		b.mu.Unlock()
-		return fmt.Errorf("publish: site file %s added twice", name)
+		return "", fmt.Errorf("publish: site file %s added twice", name)
 	}
 	b.names[name] = true
 	b.mu.Unlock()
 	if _, err := os.Lstat(filepath.Join(b.dir, filepath.FromSlash(name))); err == nil && !b.old[name] {
-		return &CollisionError{Dir: b.dir, Files: []string{name}}
+		return "", &CollisionError{Dir: b.dir, Files: []string{name}}
 	}
-	return writeFile(filepath.Join(b.stage, "new", filepath.FromSlash(name)), data)
+	return filepath.Join(b.stage, "new", filepath.FromSlash(name)), nil
 }
 
 // AddAll adds every file of files.

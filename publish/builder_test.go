@@ -2,6 +2,7 @@ package publish
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,66 @@ func TestBuilder(t *testing.T) {
 				if strings.HasPrefix(e.Name(), stagePrefix) {
 					t.Errorf("a stage folder is left: %s", e.Name())
 				}
+			}
+		})
+	}
+}
+
+// TestBuilderAddFrom checks AddFrom: the file is what its writer writes once committed, the
+// name rules are Add's, and a writer's error is returned and leaves the previous site.
+func TestBuilderAddFrom(t *testing.T) {
+	dir := t.TempDir()
+	if err := Install(dir, map[string][]byte{"data/x.bin": []byte("old")}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	failed := errors.New("the writer failed")
+	for _, tc := range []struct {
+		name  string
+		write func(io.Writer) error
+		added bool // the name is Added first
+		err   string
+		want  string // data/x.bin afterwards
+	}{
+		{"written and committed", write(strings.Repeat("new ", 100000)), false, "", strings.Repeat("new ", 100000)},
+		{"the writer fails", func(w io.Writer) error { write("half")(w); return failed }, false, "the writer failed", "old"},
+		{"added twice", write("new"), true, "added twice", "old"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == "old" { // each case starts from the old site
+				if err := Install(dir, map[string][]byte{"data/x.bin": []byte("old")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b, err := Begin(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Abort()
+			if tc.added {
+				if err := b.Add("data/x.bin", []byte("first")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err = b.AddFrom("data/x.bin", tc.write)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				b.Abort()
+			} else if err != nil {
+				t.Fatal(err)
+			} else if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "data", "x.bin"))
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("data/x.bin: %d bytes (%v), want %d", len(got), err, len(tc.want))
+			}
+			if stages, _ := filepath.Glob(filepath.Join(dir, stagePrefix+"*")); len(stages) > 0 {
+				t.Errorf("stages left: %v", stages)
 			}
 		})
 	}

@@ -1,9 +1,12 @@
 package runstore
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -18,16 +21,27 @@ const MaxExportBytes = 1 << 30
 
 // EncodeAnalyses returns data/analyses.safetensors (docs/formats.md) for the analyses of every
 // checkpoint, in the order given: "epoch" [T] as I64 and every analysis of compute.Analyses
-// stacked over the T checkpoints as float32. It refuses analyses whose slices do not have the
-// sizes dims gives, and any value that is NaN or infinite in float32 (the error names the
-// tensor and the epoch).
+// stacked over the T checkpoints as float32: the bytes WriteAnalyses writes.
 func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
+	var b bytes.Buffer
+	if err := WriteAnalyses(&b, as, dims); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteAnalyses writes data/analyses.safetensors for the analyses as (see EncodeAnalyses) to w,
+// a tensor at a time through a small buffer, so that the file (15 MB for the default run)
+// never needs to be held in memory. It refuses analyses whose slices do not have the sizes dims
+// gives, and any value that is NaN or infinite in float32 (the error names the tensor and the
+// epoch); w then holds the bytes written before the refusal.
+func WriteAnalyses(w io.Writer, as []*compute.Analysis, dims compute.Dims) error {
 	T := len(as)
 	epochs := make([]int64, T)
 	for i, a := range as {
 		epochs[i] = int64(a.Epoch)
 	}
-	// The layout first, then every tensor's float32 bytes written in place: no staging copy.
+	// The layout first, then every tensor's bytes in the order of the data: no staging copy.
 	tensors := []safetensors.Tensor{{Name: "epoch", DType: safetensors.I64, Shape: []int{T}, I64: epochs}}
 	sizes := make([]int, len(compute.Analyses)) // values per checkpoint
 	for i := range compute.Analyses {
@@ -41,28 +55,32 @@ func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 	}
 	hdr, begin, err := safetensors.Layout(tensors, nil)
 	if err != nil {
-		return nil, fmt.Errorf("analyses: %w", err)
+		return fmt.Errorf("analyses: %w", err)
 	}
-	dataStart := 8 + len(hdr)
-	size := dataStart + 8*T
-	for i := range compute.Analyses {
-		size = max(size, dataStart+int(begin[i+1])+4*T*sizes[i])
+	order := make([]int, len(tensors)) // the tensors in the order of their data
+	for i := range order {
+		order[i] = i
 	}
-	out := make([]byte, size)
-	binary.LittleEndian.PutUint64(out, uint64(len(hdr)))
-	copy(out[8:], hdr)
-	for i, e := range epochs {
-		binary.LittleEndian.PutUint64(out[dataStart+int(begin[0])+8*i:], uint64(e))
-	}
-	for i := range compute.Analyses {
-		spec := &compute.Analyses[i]
-		dst := out[dataStart+int(begin[i+1]):][:4*T*sizes[i]]
-		for k, a := range as {
-			vals := spec.Values(a)
-			if len(vals) != sizes[i] {
-				return nil, fmt.Errorf("analyses: tensor %q at epoch %d: %d values, want %d (shape %v)", spec.Name, a.Epoch, len(vals), sizes[i], tensors[i+1].Shape[1:])
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(begin[a], begin[b]) })
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(hdr))))
+	bw.Write(hdr)
+	var row []byte // one checkpoint's values of a tensor
+	for _, ti := range order {
+		if ti == 0 {
+			for _, e := range epochs {
+				bw.Write(binary.LittleEndian.AppendUint64(row[:0], uint64(e)))
 			}
-			row := dst[4*k*sizes[i]:][:4*len(vals)]
+			continue
+		}
+		spec := &compute.Analyses[ti-1]
+		n := sizes[ti-1]
+		row = slices.Grow(row[:0], 4*n)[:4*n]
+		for _, a := range as {
+			vals := spec.Values(a)
+			if len(vals) != n {
+				return fmt.Errorf("analyses: tensor %q at epoch %d: %d values, want %d (shape %v)", spec.Name, a.Epoch, len(vals), n, tensors[ti].Shape[1:])
+			}
 			for j, v := range vals {
 				bits := math.Float32bits(float32(v)) // as safetensors.Write stores a finite value as F32
 				if bits&0x7f800000 == 0x7f800000 {   // all exponent bits set: NaN or ±Inf in float32
@@ -70,13 +88,14 @@ func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 					if !math.IsNaN(v) && !math.IsInf(v, 0) {
 						what = fmt.Sprintf("%g, beyond float32's range", v)
 					}
-					return nil, fmt.Errorf("analyses: tensor %q at epoch %d: value %d is %s (expected finite numbers)", spec.Name, a.Epoch, j, what)
+					return fmt.Errorf("analyses: tensor %q at epoch %d: value %d is %s (expected finite numbers)", spec.Name, a.Epoch, j, what)
 				}
 				binary.LittleEndian.PutUint32(row[4*j:4*j+4], bits)
 			}
+			bw.Write(row)
 		}
 	}
-	return out, nil
+	return bw.Flush()
 }
 
 // EstimateExportBytes returns the size in bytes of the data/analyses.safetensors that
