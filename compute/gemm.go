@@ -16,9 +16,9 @@ import "fmt"
 // each axpy being f64.AxpyUnitary (per element: y = x·alpha + y, no FMA). Every element of c
 // sees its own sequence of operations, in l order, whatever the loop order around it, so
 // NotNot and TransNot are both gemmRowsAxpy (the rows of c one after the other, in one kernel
-// call), and NotTrans is gemmRowsDot. The kernels repeat exactly those per-element operations, four columns per instruction
-// (gemm_amd64.s); where gonum would go parallel, or without AVX2 (or with -tags purego), the
-// products go to gonum itself. TestGemmMatchesGonum checks the bits.
+// call), and NotTrans is gemmRowsDot. The kernels repeat exactly those per-element operations,
+// four columns per instruction (gemm_amd64.s); where gonum would go parallel, or without AVX2
+// (or with -tags purego), the products go to gonum itself. TestGemmMatchesGonum checks the bits.
 
 // gemmBlock and gemmMinParBlock are gonum's blockSize and minParBlock: from
 // gemmMinParBlock blocks of gemmBlock×gemmBlock in c on, Dgemm runs dgemmParallel.
@@ -56,7 +56,7 @@ func gemmRowsAxpy(c []float64, n, m int, a []float64, as, ars int, b []float64, 
 	if n == 0 || m == 0 || k == 0 {
 		return
 	}
-	if len(c) < m*n || len(a) <= (m-1)*ars+(k-1)*as || len(b) < (k-1)*ldb+n || ldb < n || as < 1 || ars < 0 {
+	if n < 0 || m < 0 || k < 0 || len(c) < m*n || len(a) <= (m-1)*ars+(k-1)*as || len(b) < (k-1)*ldb+n || ldb < n || as < 1 || ars < 0 {
 		panic(fmt.Sprintf("compute: gemmRowsAxpy: c %d, a %d, b %d values for m %d, n %d, k %d, as %d, ars %d, ldb %d", len(c), len(a), len(b), m, n, k, as, ars, ldb))
 	}
 	gemmAxpyKernel(&c[0], &a[0], &b[0], as, ldb, k, n, m, ars)
@@ -75,7 +75,7 @@ func gemmRowsDot(c []float64, n, m int, a []float64, lda int, b []float64, ldb, 
 	if n == 0 || m == 0 || k == 0 {
 		return // the empty dot product is +0, which changes no element of a cleared c
 	}
-	if len(c) < m*n || len(a) < (m-1)*lda+k || len(b) < (n-1)*ldb+k || ldb < k || lda < 0 {
+	if n < 0 || m < 0 || k < 0 || len(c) < m*n || len(a) < (m-1)*lda+k || len(b) < (n-1)*ldb+k || ldb < k || lda < 0 {
 		panic(fmt.Sprintf("compute: gemmRowsDot: c %d, a %d, b %d values for m %d, n %d, k %d, lda %d, ldb %d", len(c), len(a), len(b), m, n, k, lda, ldb))
 	}
 	gemmDotKernel(&c[0], &a[0], &b[0], ldb, k, n, m, lda)

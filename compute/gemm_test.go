@@ -135,6 +135,57 @@ func TestGemmRowKernels(t *testing.T) {
 	}
 }
 
+// TestGemmRowsKernels checks gemmRowsAxpy, gemmRowsDot and outer, each one kernel call for m
+// rows, against their rows one call at a time (gemmRowAxpy, gemmRowDot, axpy), bit for bit, on
+// windows of a larger buffer (nothing outside may change), with row strides of a of 0, 1, k and
+// more, on every column path (32, 4 and single columns) and edge values.
+func TestGemmRowsKernels(t *testing.T) {
+	if !haveGemmKernel {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, n := range []int{1, 3, 4, 5, 8, 31, 32, 33, 37, 64, 71} {
+		for _, k := range []int{1, 2, 3, 4, 7, 8, 33} {
+			for _, m := range []int{1, 2, 3, 7} {
+				for _, as := range []int{0, 1, k, k + 3} {
+					off := (n + k + m) % 4
+					a := gemmArgs(r, (m-1)*as+k*(m+3)+4, true)
+					b := gemmArgs(r, k*n+n*k+4, true)
+					x, y := gemmArgs(r, m, true), gemmArgs(r, n, true)
+					check := func(name string, got, want []float64) {
+						t.Helper()
+						if i := sameBits(got, want); i >= 0 {
+							t.Fatalf("%s n=%d k=%d m=%d stride=%d: [%d] = %v, row by row %v", name, n, k, m, as, i, got[i], want[i])
+						}
+					}
+					got := gemmArgs(r, m*n+8, false)
+					want := append([]float64(nil), got...)
+					// axpy rows: a row r at a[r*as:], its values k·stride m+3 apart (TransNot-like)
+					gemmRowsAxpy(got[off:], n, m, a, m+3, as, b, n, k)
+					for row := range m {
+						gemmRowAxpy(want[off+row*n:off+(row+1)*n], a[row*as:], m+3, b, n, k)
+					}
+					check("gemmRowsAxpy", got, want)
+					got = gemmArgs(r, m*n+8, false)
+					want = append(want[:0], got...)
+					gemmRowsDot(got[off:], n, m, a, as, b, k, k)
+					for row := range m {
+						gemmRowDot(want[off+row*n:off+(row+1)*n], a[row*as:], b, k, k)
+					}
+					check("gemmRowsDot", got, want)
+					got = gemmArgs(r, m*n+8, false)
+					want = append(want[:0], got...)
+					outer(got[off:off+m*n], x, y, m, n)
+					for row := range m {
+						axpy(want[off+row*n:off+(row+1)*n], x[row], y)
+					}
+					check("outer", got, want)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkMatmul measures the largest products of a training step at the default sizes
 // (V = 64, d = h = 32): the kernels against gonum.
 func BenchmarkMatmul(b *testing.B) {

@@ -74,7 +74,7 @@ func (b *Builder) AddFrom(name string, write func(w io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644) // as writeFile
 	if err != nil {
 		return err
 	}

@@ -74,8 +74,9 @@ func TestBuilder(t *testing.T) {
 	}
 }
 
-// TestBuilderAddFrom checks AddFrom: the file is what its writer writes once committed, the
-// name rules are Add's, and a writer's error is returned and leaves the previous site.
+// TestBuilderAddFrom checks AddFrom: the file is what its writer writes once committed, a name
+// added twice is refused, and a writer's error is returned and leaves the previous site.
+// TestBuilderAddFromRefused checks its other refusals.
 func TestBuilderAddFrom(t *testing.T) {
 	dir := t.TempDir()
 	if err := Install(dir, map[string][]byte{"data/x.bin": []byte("old")}); err != nil {
@@ -131,5 +132,38 @@ func TestBuilderAddFrom(t *testing.T) {
 				t.Errorf("stages left: %v", stages)
 			}
 		})
+	}
+}
+
+// TestBuilderAddFromRefused checks that AddFrom refuses what Add refuses (an invalid name, a
+// foreign file in the way) without calling the writer.
+func TestBuilderAddFromRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "CNAME"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, file, err string }{
+		{"invalid", "../x", "invalid site file name"},
+		{"the manifest", ManifestFile, "invalid site file name"},
+		{"a foreign file", "CNAME", "CNAME"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Begin(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Abort()
+			called := false
+			err = b.AddFrom(tc.file, func(io.Writer) error { called = true; return nil })
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want %q", err, tc.err)
+			}
+			if called {
+				t.Error("the writer was called")
+			}
+		})
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "CNAME")); string(got) != "mine" {
+		t.Errorf("CNAME is %q", got)
 	}
 }

@@ -272,9 +272,8 @@ func (f *xyFigure) drawPanel(c draw.Canvas, legend bool) (vg.Rectangle, error) {
 }
 
 // newPlot returns a plot styled for the report: no background, sans-serif text in the theme's
-// colour, no padding between the axes and the plot area.
-// newPlot returns a plot in the figures' style, its texts measured once each (a TextBoxes of
-// its own: a plot is drawn on one goroutine).
+// colour, no padding between the axes and the plot area, its texts measured once each (a
+// TextBoxes of its own: a plot is drawn on one goroutine).
 func newPlot(xlabel, ylabel string) *plot.Plot {
 	boxes := &svgcanvas.TextBoxes{}
 	text := plotText("", boxes)

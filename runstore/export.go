@@ -24,6 +24,7 @@ const MaxExportBytes = 1 << 30
 // stacked over the T checkpoints as float32: the bytes WriteAnalyses writes.
 func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(int(exportBytes(len(as), dims)))
 	if err := WriteAnalyses(&b, as, dims); err != nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func EncodeAnalyses(as []*compute.Analysis, dims compute.Dims) ([]byte, error) {
 // a tensor at a time through a small buffer, so that the file (15 MB for the default run)
 // never needs to be held in memory. It refuses analyses whose slices do not have the sizes dims
 // gives, and any value that is NaN or infinite in float32 (the error names the tensor and the
-// epoch); w then holds the bytes written before the refusal.
+// epoch); w then holds a prefix of the file, to be discarded.
 func WriteAnalyses(w io.Writer, as []*compute.Analysis, dims compute.Dims) error {
 	T := len(as)
 	epochs := make([]int64, T)
@@ -104,8 +105,12 @@ func WriteAnalyses(w io.Writer, as []*compute.Analysis, dims compute.Dims) error
 // package writes today (TestEstimateExportBytes checks it), and cheap: nothing is allocated
 // per checkpoint.
 func EstimateExportBytes(c compute.Config) int64 {
-	m := compute.DimsOf(c)
-	T := int64(c.NumCheckpoints())
+	return exportBytes(c.NumCheckpoints(), compute.DimsOf(c))
+}
+
+// exportBytes is the size of the export of T analyses of sizes m (EstimateExportBytes).
+func exportBytes(checkpoints int, m compute.Dims) int64 {
+	T := int64(checkpoints)
 	type entry struct {
 		name  string
 		dtype string

@@ -291,9 +291,9 @@ func TestWriteAnalysesWorkers(t *testing.T) {
 	}
 }
 
-// TestEncodeAnalysesMatchesWrite checks that EncodeAnalyses, which writes the float32 bytes in
-// place, gives the bytes of safetensors.Write given every tensor as float64 (the encoding it
-// replaced), on designed runs whose values include rounding cases.
+// TestEncodeAnalysesMatchesWrite checks that EncodeAnalyses, which streams the float32 bytes
+// tensor after tensor (WriteAnalyses), gives the bytes of safetensors.Write given every tensor
+// as float64 (the encoding it replaced), on designed runs whose values include rounding cases.
 func TestEncodeAnalysesMatchesWrite(t *testing.T) {
 	for _, V := range []int{5, 16} {
 		as, c := designedRun(t, V, 4)
