@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,8 +16,10 @@ import (
 )
 
 // Builder installs a site written file by file, for a site too large to hold in memory (a
-// sweep's reports): Add (or AddFrom) writes each file into a stage folder at once, Commit switches the whole
-// site in as Install does, and Abort leaves the previous site as it was. The folder stays locked
+// sweep's reports): Add (or AddFrom) writes each file into a stage folder at once, Commit
+// switches the whole site in as Install does, and Abort leaves the previous site as it was. A
+// file that Add finds already in the site with the same bytes (a rebuild of a deterministic
+// site) is neither written nor moved: the switch leaves it where it is. The folder stays locked
 // from Begin to Commit or Abort. Add may be called from several goroutines.
 type Builder struct {
 	dir, stage string
@@ -24,7 +27,9 @@ type Builder struct {
 	unlock     func()
 	mu         sync.Mutex
 	names      map[string]bool
+	same       map[string]bool // names whose file in dir already holds the new bytes
 	closed     bool
+	step       func() error // for tests: called after every rename of the switch
 }
 
 // Begin locks the site folder dir (creating it if needed), finishes an interrupted switch, and
@@ -37,7 +42,7 @@ func Begin(dir string) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Builder{dir: dir, unlock: unlock, names: map[string]bool{}}
+	b := &Builder{dir: dir, unlock: unlock, names: map[string]bool{}, same: map[string]bool{}}
 	if err := recoverSwitch(dir); err != nil {
 		unlock()
 		return nil, err
@@ -60,7 +65,24 @@ func (b *Builder) Add(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	if b.old[name] && holds(filepath.Join(b.dir, filepath.FromSlash(name)), data) {
+		b.mu.Lock()
+		b.same[name] = true
+		b.mu.Unlock()
+		return nil
+	}
 	return writeFile(path, data)
+}
+
+// holds reports whether p is a regular file of mode 0644 (as writeFile makes them) whose
+// content is data.
+func holds(p string, data []byte) bool {
+	st, err := os.Lstat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 || st.Size() != int64(len(data)) {
+		return false
+	}
+	old, err := os.ReadFile(p)
+	return err == nil && bytes.Equal(old, data)
 }
 
 // AddFrom is Add for a file that write writes to w, so that a large file need not be held in
@@ -133,7 +155,7 @@ func (b *Builder) Commit() error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return commit(b.dir, b.stage, b.old, names, nil)
+	return commit(b.dir, b.stage, b.old, names, b.same, b.step)
 }
 
 // Abort drops the files added and unlocks the folder; the previous site stays. After Commit it

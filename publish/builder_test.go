@@ -2,6 +2,7 @@ package publish
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -165,5 +166,64 @@ func TestBuilderAddFromRefused(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "CNAME")); string(got) != "mine" {
 		t.Errorf("CNAME is %q", got)
+	}
+}
+
+// TestBuilderUnchanged rebuilds a site with a Builder where some files keep their bytes: those
+// stay where they are (the same inode), the others switch, and a switch failed after any of its
+// renames leaves the whole old site, foreign files included.
+func TestBuilderUnchanged(t *testing.T) {
+	old := map[string][]byte{"index.html": []byte("page"), "data/a.bin": []byte("aaaa"), "data/b.bin": []byte("b"), "gone.txt": []byte("g")}
+	next := map[string][]byte{"index.html": []byte("page"), "data/a.bin": []byte("aaaa"), "data/b.bin": []byte("B2"), "new/c.txt": []byte("c")}
+	build := func(dir string, site map[string][]byte, step func() error) error {
+		b, err := Begin(dir)
+		if err != nil {
+			return err
+		}
+		defer b.Abort()
+		b.step = step
+		if err := b.AddAll(site); err != nil {
+			return err
+		}
+		return b.Commit()
+	}
+	for k := 1; ; k++ {
+		dir := filepath.Join(t.TempDir(), "out")
+		if err := build(dir, old, nil); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "CNAME"), []byte("c"), 0o644)
+		before := map[string]os.FileInfo{}
+		for _, name := range []string{"index.html", "data/a.bin"} {
+			st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[name] = st
+		}
+		n := 0
+		err := build(dir, next, func() error {
+			if n++; n == k {
+				return errors.New("injected")
+			}
+			return nil
+		})
+		if err != nil {
+			same(t, fmt.Sprintf("failure after rename %d", k), tree(t, dir), want(old, map[string]string{"CNAME": "c"}))
+			continue
+		}
+		same(t, "the rebuild", tree(t, dir), want(next, map[string]string{"CNAME": "c"}))
+		for name, st := range before {
+			now, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name)))
+			if err != nil || !os.SameFile(st, now) {
+				t.Errorf("%s was replaced though its bytes did not change", name)
+			}
+		}
+		// the switch moved out b.bin, gone.txt and the manifest, and moved in b.bin, c.txt and
+		// the manifest: six renames, none for the unchanged files
+		if k != 7 {
+			t.Errorf("the switch took %d renames, want 6", k-1)
+		}
+		break
 	}
 }

@@ -11,7 +11,9 @@
 // switch. A failure before it (a file that cannot be renamed, say) moves everything back; a
 // process killed before it leaves the journal, and the next Prepare or Install of the folder
 // moves everything back then. Readers of the folder during a switch may see a mix; nothing else
-// does. Builds into one folder wait for each other (an advisory lock on the folder).
+// does. Builds into one folder wait for each other (an advisory lock on the folder). A Builder
+// leaves in place the files whose bytes a rebuild does not change (a deterministic site rebuilt
+// writes and moves only what differs); a rollback keeps them, as the old site's.
 package publish
 
 import (
@@ -151,13 +153,14 @@ func install(dir string, files map[string][]byte, step func() error) error {
 			return err
 		}
 	}
-	return commit(dir, stage, old, names, step)
+	return commit(dir, stage, old, names, nil, step)
 }
 
-// commit installs the files names (sorted), written into stage/new, over the site of dir whose
-// manifest was old: the new manifest, the journal, the switch, and the old files the new site
-// lacks removed. The caller holds dir's lock and removes stage.
-func commit(dir, stage string, old map[string]bool, names []string, step func() error) error {
+// commit installs the files names (sorted), written into stage/new but for those in same
+// (already in dir with their new bytes), over the site of dir whose manifest was old: the new
+// manifest, the journal, the switch, and the old files the new site lacks removed. The caller
+// holds dir's lock and removes stage.
+func commit(dir, stage string, old map[string]bool, names []string, same map[string]bool, step func() error) error {
 	manifest := []byte(strings.Join(names, "\n") + "\n")
 	if err := writeFile(filepath.Join(stage, "new", ManifestFile), manifest); err != nil {
 		return err
@@ -166,7 +169,7 @@ func commit(dir, stage string, old map[string]bool, names []string, step func() 
 	if err := atomicfile.WriteFile(filepath.Join(dir, journalFile), []byte(journal)); err != nil {
 		return err
 	}
-	if err := switchFiles(dir, stage, old, append(names, ManifestFile), step); err != nil {
+	if err := switchFiles(dir, stage, old, append(names, ManifestFile), same, step); err != nil {
 		if rerr := rollBack(dir, stage, append(names, ManifestFile)); rerr != nil {
 			return fmt.Errorf("%w; moving the old site back also failed: %v (the next build retries)", err, rerr)
 		}
@@ -197,11 +200,14 @@ func open(dir string) (unlock func(), old map[string]bool, err error) {
 }
 
 // switchFiles moves the old site's files (old, and its manifest) into stage/old, then the new
-// ones (names) from stage/new into dir.
-func switchFiles(dir, stage string, old map[string]bool, names []string, step func() error) error {
+// ones (names) from stage/new into dir, leaving in place the files in same (old files that
+// already hold their new bytes: a rollback keeps them, as old files).
+func switchFiles(dir, stage string, old map[string]bool, names []string, same map[string]bool, step func() error) error {
 	oldNames := []string{ManifestFile}
 	for name := range old {
-		oldNames = append(oldNames, name)
+		if !same[name] {
+			oldNames = append(oldNames, name)
+		}
 	}
 	slices.Sort(oldNames)
 	for _, name := range oldNames {
@@ -219,6 +225,9 @@ func switchFiles(dir, stage string, old map[string]bool, names []string, step fu
 		}
 	}
 	for _, name := range names {
+		if same[name] {
+			continue
+		}
 		if err := rename(filepath.Join(stage, "new", filepath.FromSlash(name)), filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 			return err
 		}
