@@ -86,25 +86,95 @@ func holds(p string, data []byte) bool {
 }
 
 // AddFrom is Add for a file that write writes to w, so that a large file need not be held in
-// memory whole. An error from write or from the file is returned; the file stays in the stage
-// (which Abort removes).
+// memory whole. When the site holds the file already (as Add would keep it), the bytes are
+// compared with it as they come, and the stage gets a file only from the first difference on
+// (the old file's equal prefix copied first). An error from write or from the files is
+// returned; what the stage holds then, Abort removes.
 func (b *Builder) AddFrom(name string, write func(w io.Writer) error) error {
 	path, err := b.claim(name)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	w := &stageWriter{path: path}
+	if cur := filepath.Join(b.dir, filepath.FromSlash(name)); b.old[name] {
+		if st, err := os.Lstat(cur); err == nil && st.Mode().IsRegular() && st.Mode().Perm() == 0o644 {
+			if w.old, err = os.Open(cur); err == nil {
+				defer w.old.Close()
+				w.oldSize = st.Size()
+			}
+		}
+	}
+	err = write(w)
+	if err == nil {
+		err = w.finish()
+	}
+	if w.f != nil {
+		if cerr := w.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil && w.f == nil {
+		b.mu.Lock()
+		b.same[name] = true
+		b.mu.Unlock()
+	}
+	return err
+}
+
+// stageWriter writes a stage file at path, or, while its bytes are those of old (the site's
+// file), only compares them.
+type stageWriter struct {
+	path    string
+	old     *os.File // nil: no file to compare with
+	oldSize int64
+	n       int64    // bytes equal to old's so far (while f is nil)
+	f       *os.File // the stage file, from the first difference on
+	buf     []byte
+}
+
+// Write implements io.Writer.
+func (w *stageWriter) Write(p []byte) (int, error) {
+	if w.f == nil && w.old != nil && w.n+int64(len(p)) <= w.oldSize {
+		w.buf = slices.Grow(w.buf[:0], len(p))[:len(p)]
+		if _, err := io.ReadFull(w.old, w.buf); err == nil && bytes.Equal(w.buf, p) {
+			w.n += int64(len(p))
+			return len(p), nil
+		}
+	}
+	if err := w.create(); err != nil {
+		return 0, err
+	}
+	return w.f.Write(p)
+}
+
+// create makes the stage file, with the n bytes compared equal so far, if it is not made yet.
+func (w *stageWriter) create() error {
+	if w.f != nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644) // as writeFile
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644) // as writeFile
 	if err != nil {
 		return err
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
+	w.f = f
+	if w.n > 0 {
+		if _, err := io.Copy(f, io.NewSectionReader(w.old, 0, w.n)); err != nil {
+			return err
+		}
 	}
-	return f.Close()
+	return nil
+}
+
+// finish ends the comparison: a file shorter than old's differs from it, and a file with no
+// old one is made even when empty.
+func (w *stageWriter) finish() error {
+	if w.f == nil && (w.old == nil || w.n != w.oldSize) {
+		return w.create()
+	}
+	return nil
 }
 
 // claim records name as added and returns its path in the stage, or why it cannot be added.

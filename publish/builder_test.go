@@ -227,3 +227,65 @@ func TestBuilderUnchanged(t *testing.T) {
 		break
 	}
 }
+
+// TestBuilderAddFromCompares rebuilds a site file through AddFrom over an old one, written in
+// chunks: the same bytes leave the old file in place (the same inode); any difference (in a
+// chunk, longer, shorter, empty) installs exactly the new bytes.
+func TestBuilderAddFromCompares(t *testing.T) {
+	old := strings.Repeat("0123456789", 1000) // 10 000 bytes
+	for _, tc := range []struct {
+		name, data string
+		kept       bool
+	}{
+		{"the same bytes", old, true},
+		{"a byte differs in the middle", old[:5003] + "x" + old[5004:], false},
+		{"a byte differs at the end", old[:9999] + "x", false},
+		{"longer", old + "more", false},
+		{"shorter", old[:7777], false},
+		{"empty", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := Install(dir, map[string][]byte{"data/x.bin": []byte(old)}); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "data", "x.bin")
+			before, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Begin(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Abort()
+			err = b.AddFrom("data/x.bin", func(w io.Writer) error {
+				for s := tc.data; len(s) > 0; {
+					n := min(len(s), 997) // chunks that straddle the difference
+					if _, err := io.WriteString(w, s[:n]); err != nil {
+						return err
+					}
+					s = s[n:]
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil || string(got) != tc.data {
+				t.Fatalf("data/x.bin: %d bytes (%v), want %d", len(got), err, len(tc.data))
+			}
+			after, _ := os.Stat(path)
+			if kept := os.SameFile(before, after); kept != tc.kept {
+				t.Errorf("the old file kept: %v, want %v", kept, tc.kept)
+			}
+			if after.Mode().Perm() != 0o644 {
+				t.Errorf("mode %v", after.Mode())
+			}
+		})
+	}
+}
