@@ -58,12 +58,6 @@ var expConsts4 = func() (c [12 * 4]uint64) {
 //go:noescape
 func attnKernel(a, s *[12]float64) (slow bool)
 
-// argmax4Kernel is argmaxRows in AVX2 assembly (group_amd64.s), for V >= 1. The caller checks
-// the bounds.
-//
-//go:noescape
-func argmax4Kernel(x *float64, V int, im *[4]int, top *[4]float64)
-
 // top2Kernel is top2Rows in AVX2 assembly (group_amd64.s), for V >= 1. The caller checks the
 // bounds.
 //

@@ -20,11 +20,6 @@ func attnKernel(a, s *[12]float64) bool {
 	panic("compute: no exponential kernel on this architecture")
 }
 
-// argmax4Kernel is never called without an assembly kernel.
-func argmax4Kernel(x *float64, V int, im *[4]int, top *[4]float64) {
-	panic("compute: no group kernel on this architecture")
-}
-
 // top2Kernel is never called without an assembly kernel.
 func top2Kernel(x *float64, V int, im *[4]int, top, second *[4]float64) {
 	panic("compute: no group kernel on this architecture")

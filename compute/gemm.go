@@ -62,15 +62,10 @@ func gemmRowsAxpy(c []float64, n, m int, a []float64, as, ars int, b []float64, 
 	gemmAxpyKernel(&c[0], &a[0], &b[0], as, ldb, k, n, m, ars)
 }
 
-// gemmRowDot adds to each c[j], j < len(c), the dot product of a[:k] and b[j*ldb:j*ldb+k] as
-// gonum's f64.DotUnitary sums it: one row of c in gonum's dgemmSerialNotTrans. With k = 0 it
-// does nothing: gonum adds +0 there, which only a beta of 0 lets happen, to a c of +0.
-func gemmRowDot(c, a, b []float64, ldb, k int) {
-	gemmRowsDot(c, len(c), 1, a, 0, b, ldb, k)
-}
-
-// gemmRowsDot is gemmRowDot for the m rows of c [m, n], row r reading a from a[r*lda:]: the
-// rows of a product in one kernel call.
+// gemmRowsDot adds to each c[r*n+j] of the m rows of c [m, n] the dot product of a[r*lda:][:k]
+// and b[j*ldb:j*ldb+k] as gonum's f64.DotUnitary sums it: the rows of gonum's
+// dgemmSerialNotTrans in one kernel call. With k = 0 it does nothing: gonum adds +0 there,
+// which only a beta of 0 lets happen, to a c of +0.
 func gemmRowsDot(c []float64, n, m int, a []float64, lda int, b []float64, ldb, k int) {
 	if n == 0 || m == 0 || k == 0 {
 		return // the empty dot product is +0, which changes no element of a cleared c

@@ -125,7 +125,7 @@ func TestGemmRowKernels(t *testing.T) {
 			a, b := gemmArgs(r, tc.k*3, true), gemmArgs(r, tc.k*tc.n+tc.n*tc.k, true)
 			c := buf[off : off+tc.n]
 			gemmRowAxpy(c, a, 3, b, tc.n, tc.k)
-			gemmRowDot(c, a, b, tc.k, tc.k)
+			gemmRowsDot(c, tc.n, 1, a, 0, b, tc.k, tc.k)
 			for i := range buf {
 				if (i < off || i >= off+tc.n) && math.Float64bits(buf[i]) != math.Float64bits(orig[i]) {
 					t.Fatalf("n=%d k=%d off=%d: buf[%d] changed", tc.n, tc.k, off, i)
@@ -136,9 +136,9 @@ func TestGemmRowKernels(t *testing.T) {
 }
 
 // TestGemmRowsKernels checks gemmRowsAxpy, gemmRowsDot and outer, each one kernel call for m
-// rows, against their rows one call at a time (gemmRowAxpy, gemmRowDot, axpy), bit for bit, on
-// windows of a larger buffer (nothing outside may change), with row strides of a of 0, 1, k and
-// more, on every column path (32, 4 and single columns) and edge values.
+// rows, against their rows one call at a time (gemmRowAxpy, gemmRowsDot of one row, axpy), bit
+// for bit, on windows of a larger buffer (nothing outside may change), with row strides of a of
+// 0, 1, k and more, on every column path (32, 4 and single columns) and edge values.
 func TestGemmRowsKernels(t *testing.T) {
 	if !haveGemmKernel {
 		t.Skip("no assembly kernels on this CPU or architecture")
@@ -170,7 +170,7 @@ func TestGemmRowsKernels(t *testing.T) {
 					want = append(want[:0], got...)
 					gemmRowsDot(got[off:], n, m, a, as, b, k, k)
 					for row := range m {
-						gemmRowDot(want[off+row*n:off+(row+1)*n], a[row*as:], b, k, k)
+						gemmRowsDot(want[off+row*n:off+(row+1)*n], n, 1, a[row*as:], 0, b, k, k)
 					}
 					check("gemmRowsDot", got, want)
 					got = gemmArgs(r, m*n+8, false)

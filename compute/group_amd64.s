@@ -266,67 +266,6 @@ top2done:
 	VZEROUPPER
 	RET
 
-// func argmax4Kernel(x *float64, V int, im *[4]int, top *[4]float64)
-//
-// top2Kernel without the second largest value: for the 4 rows x[j*V : (j+1)*V], V >= 1, lane
-// j = row j, im[j] = Argmax of the row and top[j] its value, the same comparisons (ordered:
-// false on NaN, as Go's >) and selections per lane, column by column:
-//
-//	im, top = 0, x[0];  for k = 1 .. V-1:  if x[k] > top { im, top = k, x[k] }
-//
-// Registers as top2Kernel's, without Y14.
-TEXT ·argmax4Kernel(SB), NOSPLIT, $0-32
-	MOVQ     x+0(FP), SI
-	MOVQ     V+8(FP), CX
-	LEAQ     (CX*8), R10
-	LEAQ     (R10)(R10*2), R11
-	LOADCOL(Y15, X15, X1)          // top = column 0
-	VPCMPEQQ Y11, Y11, Y11         // -1
-	VPXOR    Y13, Y13, Y13         // im = 0
-	VPSUBQ   Y11, Y13, Y12         // k = 1
-	ADDQ     $8, SI
-	DECQ     CX                    // columns 1 .. V-1
-	MOVQ     CX, BX
-	ANDQ     $3, BX
-	SHRQ     $2, CX
-	JZ       amtail
-
-// ARGMAX takes column k, held in Yv, into top and im, and steps k.
-#define ARGMAX(Yv) \
-	VCMPPD    $0x1e, Y15, Yv, Y0  /* gt = v > top (GT_OQ) */ \
-	VBLENDVPD Y0, Yv, Y15, Y15    /* top = gt ? v : top */ \
-	VBLENDVPD Y0, Y12, Y13, Y13   /* im = gt ? k : im */ \
-	VPSUBQ    Y11, Y12, Y12       /* k++ */
-
-amloop:
-	LOAD4 // columns k .. k+3
-	ARGMAX(Y5)
-	ARGMAX(Y6)
-	ARGMAX(Y7)
-	ARGMAX(Y8)
-	ADDQ $32, SI
-	DECQ CX
-	JNZ  amloop
-
-amtail: // the last BX < 4 columns, one at a time
-	TESTQ BX, BX
-	JZ    amdone
-
-amcol:
-	LOADCOL(Y5, X5, X6)
-	ARGMAX(Y5)
-	ADDQ $8, SI
-	DECQ BX
-	JNZ  amcol
-
-amdone:
-	MOVQ    im+16(FP), AX
-	VMOVDQU Y13, (AX)
-	MOVQ    top+24(FP), AX
-	VMOVUPD Y15, (AX)
-	VZEROUPPER
-	RET
-
 // func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]float64, n int)
 //
 // backwardRows4 (pass2.go) for the first n4 = n - n%4 elements of the four inputs k = 0..3 of

@@ -60,8 +60,8 @@ func matvec(out, b, x []float64, k, n int, beta float64) {
 }
 
 // outer adds x[m] ⊗ y[n] to out[m,n]: out[i,j] = out[i,j] + x[i]·y[j], as gonum's Dger computes
-// it (with alpha 1, x[i]·1 = x[i]); on amd64 with AVX2 in one kernel call (axpy's loop a row),
-// else gonum.
+// it (with alpha 1, x[i]·1 = x[i]): axpy(out[i*n:], x[i], y) for each row i, on amd64 with AVX2
+// in one kernel call, else gonum.
 func outer(out, x, y []float64, m, n int) {
 	if havePass2Kernel && m > 0 && n > 0 {
 		out, x, y = out[:m*n], x[:m], y[:n]
@@ -102,11 +102,11 @@ func dot(x, y []float64) float64 {
 }
 
 // axpy adds a·x to y: y[i] = y[i] + a·x[i], the product rounded first, on amd64 with AVX2 four
-// at a time (pass2_amd64.s), else axpyGo.
+// at a time (outerKernel for one row: outer's row is this axpy), else axpyGo.
 func axpy(y []float64, a float64, x []float64) {
 	y = y[:len(x)]
 	if havePass2Kernel && len(x) > 0 {
-		axpyKernel(&y[0], &x[0], a, len(x))
+		outerKernel(&y[0], &a, &x[0], 1, len(x))
 		return
 	}
 	axpyGo(y, a, x)

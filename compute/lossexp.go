@@ -58,17 +58,10 @@ func lossExpTiny(x float64) float64 {
 	return scaleTiny(y, (k-k&(expN-1))/expN)
 }
 
-// lossExpSum returns the sum of lossExp(v - shift) over the values v of x but x[skip]
+// lossExpSumGo returns the sum of lossExp(v - shift) over the values v of x but x[skip]
 // (skip < 0 or >= len(x): none), added four columns at a time: lane l sums the columns
 // i ≡ l (mod 4) in order, and the sum is (lane 0 + lane 1) + (lane 2 + lane 3), the order of
-// lossExpRowsKernel, on every CPU: lossExpSums for one row.
-func lossExpSum(x []float64, shift float64, skip int) float64 {
-	var sums [4]float64
-	lossExpSums(x, len(x), 1, &[4]float64{shift}, &[4]int{skip}, &sums)
-	return sums[0]
-}
-
-// lossExpSumGo is lossExpSum's portable form, and its definition.
+// lossExpRowsKernel, on every CPU. It is lossExpSums' definition for one row.
 func lossExpSumGo(x []float64, shift float64, skip int) float64 {
 	var lane [4]float64
 	for i, v := range x {
@@ -79,7 +72,7 @@ func lossExpSumGo(x []float64, shift float64, skip int) float64 {
 	return (lane[0] + lane[1]) + (lane[2] + lane[3])
 }
 
-// lossExpSums sets sums[j] = lossExpSum(x[j*V:(j+1)*V], shift[j], skip[j]) for the r <= 4
+// lossExpSums sets sums[j] = lossExpSumGo(x[j*V:(j+1)*V], shift[j], skip[j]) for the r <= 4
 // rows of x [r, V], as Evaluator.Eval and Analyzer.perInput take them: in one kernel call
 // where the CPU has it (lossExpRowsKernel), else, or when an argument needs lossExpTiny, with
 // lossExpSumGo.

@@ -83,6 +83,13 @@ func TestLossExp(t *testing.T) {
 	t.Logf("largest difference from e^x: %d ulp", worst)
 }
 
+// lossExpSum is lossExpSums for the one row x.
+func lossExpSum(x []float64, shift float64, skip int) float64 {
+	var sums [4]float64
+	lossExpSums(x, len(x), 1, &[4]float64{shift}, &[4]int{skip}, &sums)
+	return sums[0]
+}
+
 // TestLossExpSum checks lossExpSum (the AVX2 and FMA kernel where the CPU has them, else
 // lossExpSumGo itself) against lossExpSumGo, its definition, bit for bit: on every length 0..17 and
 // longer runs, at every alignment, with and without a shift, skipping no element, the first,

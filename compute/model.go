@@ -170,16 +170,11 @@ func attn4(a *[12]float64, t *Tables, toks []int) {
 
 // forward4 is pass 2's forward pass for the 4 inputs toks [4, 2] of a full group of n = 2, one
 // kernel a step: their logit rows (off, rows4), their attention (a, attn4), their logits [4, V]
-// (logitsRows4), and each input's argmax and largest logit, and, unless second is nil, its
-// second largest (top2Rows; else argmaxRows).
+// (logitsRows4), and each input's argmax, largest and second largest logit (top2Rows).
 func forward4(logits []float64, t *Tables, toks []int, off *[8]int, a *[12]float64, im *[4]int, top, second *[4]float64) {
 	rows4(off, t.V, toks)
 	attn4(a, t, toks)
 	logitsRows4(logits, t, off, a)
-	if second == nil {
-		argmaxRows(logits, t.V, im, top)
-		return
-	}
 	top2Rows(logits, t.V, im, top, second)
 }
 
@@ -224,25 +219,15 @@ func logSoftmaxFromLog(x []float64, y, im int, l float64) float64 {
 	return x[y] - x[im] - l
 }
 
-// softmaxGrad sets e = exp(x - x[im]) to scale·(softmax(x) - onehot(y)), given s, the sum of
-// all of e, and returns s - e[im], the sum without e[im] = exp(0) = 1 that the loss takes.
-func softmaxGrad(e []float64, y, im int, s, scale float64) float64 {
-	s -= e[im]
-	// softmax = e / (1 + s) with e[im] = 1
-	k := scale / (1 + s)
-	scaleBy(e, k)
-	e[y] -= scale
-	return s
-}
-
-// softmaxGrads is softmaxGrad for the r <= 4 rows e [r, V] of a group, with labels y, argmaxes
-// im and sums their exponentials' sums (each replaced by the sum without e[im], as
-// softmaxGrad returns it), bit for bit row by row: the r scalings in one scaleRows call.
+// softmaxGrads sets each of the r <= 4 rows e [r, V] of a group, e = exp(x - x[im]) for its
+// input's logits x, to scale·(softmax(x) - onehot(y)), given sums, each row's sum of all of e,
+// which it replaces by the sum without e[im] = exp(0) = 1 that the loss takes. The r scalings
+// run in one scaleRows call.
 func softmaxGrads(e []float64, V, r int, y []int, im *[4]int, sums *[4]float64, scale float64) {
 	var k [4]float64
 	for j := range r {
 		sums[j] -= e[j*V+im[j]]
-		k[j] = scale / (1 + sums[j])
+		k[j] = scale / (1 + sums[j]) // softmax = e / (1 + s) with e[im] = 1
 	}
 	scaleRows(e[:r*V], V, &k)
 	for j := range r {

@@ -80,11 +80,7 @@ func backwardRowFrom(dd, d0, d1, dle, g, l0, l1, le []float64, a0, a1, aE, s0, s
 func backwardRows4(dd, dle, le, g, dL, L []float64, off *[8]int, a, s *[12]float64) {
 	V := len(dd)
 	dle, le, g = dle[:V], le[:V], g[:4*V]
-	for _, o := range off {
-		if o < 0 || o+V > len(dL) || o+V > len(L) {
-			panic(fmt.Sprintf("compute: backwardRows4: row at %d of %d values outside dL (%d) or L (%d)", o, V, len(dL), len(L)))
-		}
-	}
+	checkRows4("backwardRows4", off, V, min(len(dL), len(L)))
 	head := 0
 	if havePass2Kernel && V >= 4 {
 		backward4Kernel(&dd[0], &dle[0], &le[0], &g[0], &dL[0], &L[0], off, a, s, V)
@@ -111,11 +107,7 @@ func backwardRows4(dd, dle, le, g, dL, L []float64, off *[8]int, a, s *[12]float
 func logitsRows4(logits []float64, t *Tables, off *[8]int, a *[12]float64) {
 	V := t.V
 	direct, le, logits := t.Direct[:V], t.LE[:V], logits[:4*V]
-	for _, o := range off {
-		if o < 0 || o+V > len(t.L) {
-			panic(fmt.Sprintf("compute: logitsRows4: row at %d of %d values outside L (%d)", o, V, len(t.L)))
-		}
-	}
+	checkRows4("logitsRows4", off, V, len(t.L))
 	head := 0
 	if havePass2Kernel && V >= 4 {
 		logits4Kernel(&logits[0], &direct[0], &le[0], &t.L[0], off, a, V)
@@ -127,6 +119,16 @@ func logitsRows4(logits []float64, t *Tables, off *[8]int, a *[12]float64) {
 	for k := range 4 {
 		o0, o1 := off[k], off[4+k]
 		logitsRowGo(logits[k*V+head:(k+1)*V], direct[head:], le[head:], t.L[o0+head:o0+V], t.L[o1+head:o1+V], a[8+k], a[k], a[4+k])
+	}
+}
+
+// checkRows4 panics, naming the caller fn, unless every row of V values at off lies in a table
+// of n values.
+func checkRows4(fn string, off *[8]int, V, n int) {
+	for _, o := range off {
+		if o < 0 || o+V > n {
+			panic(fmt.Sprintf("compute: %s: row at %d of %d values outside the table's %d", fn, o, V, n))
+		}
 	}
 }
 
@@ -171,15 +173,6 @@ func addRowsGo(dst, rows, u, v []float64) {
 	}
 }
 
-// scaleBy multiplies every x[i] by k.
-func scaleBy(x []float64, k float64) {
-	if havePass2Kernel && len(x) > 0 {
-		scaleKernel(&x[0], k, len(x))
-		return
-	}
-	scaleByGo(x, k)
-}
-
 // scaleRows multiplies every x[j*V+i] by k[j], for the len(x)/V <= 4 rows of x [r, V].
 func scaleRows(x []float64, V int, k *[4]float64) {
 	r := 0
@@ -198,7 +191,7 @@ func scaleRows(x []float64, V int, k *[4]float64) {
 	}
 }
 
-// scaleByGo is scaleBy's portable form, and its definition.
+// scaleByGo multiplies every x[i] by k: scaleRows' operation on a row, and its definition.
 func scaleByGo(x []float64, k float64) {
 	for i := range x {
 		x[i] *= k
@@ -255,21 +248,6 @@ func top2Rows(x []float64, V int, im *[4]int, top, second *[4]float64) {
 	}
 	for j := range 4 {
 		im[j], top[j], second[j] = top2Go(x[j*V : (j+1)*V])
-	}
-}
-
-// argmaxRows sets, for each of the 4 rows x[j*V:(j+1)*V] (V >= 1), im[j] to the first index of
-// the row's largest value (Argmax) and top[j] to that value: top2Rows without the second
-// largest, for training, on amd64 with AVX2 in one kernel whose lanes are the rows.
-func argmaxRows(x []float64, V int, im *[4]int, top *[4]float64) {
-	x = x[:4*V]
-	if haveExpKernel && V > 0 {
-		argmax4Kernel(&x[0], V, im, top)
-		return
-	}
-	for j := range 4 {
-		im[j] = Argmax(x[j*V : (j+1)*V])
-		top[j] = x[j*V+im[j]]
 	}
 }
 

@@ -30,12 +30,8 @@ func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]f
 //go:noescape
 func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, n int)
 
-// axpyKernel is axpy in AVX2 assembly. The caller checks the bounds.
-//
-//go:noescape
-func axpyKernel(y, x *float64, a float64, n int)
-
-// outerKernel is outer in AVX2 assembly, for m, n >= 1: axpyKernel for each row of out [m, n].
+// outerKernel is outer in AVX2 assembly, for m, n >= 1: axpy's loop for each row of out [m, n]
+// (and axpy itself, with m = 1).
 // The caller checks the bounds.
 //
 //go:noescape
@@ -51,11 +47,6 @@ func allFiniteKernel(x *float64, n int) bool
 //
 //go:noescape
 func addRowsKernel(dst, rows, u, v *float64, nrows, n int)
-
-// scaleKernel is scaleBy in AVX2 assembly. The caller checks the bounds.
-//
-//go:noescape
-func scaleKernel(x *float64, k float64, n int)
 
 // scaleRowsKernel is scaleRows in AVX2 assembly, for r >= 1 rows of n >= 1 values. The caller
 // checks the bounds.

@@ -210,43 +210,9 @@ anext:
 	VZEROUPPER
 	RET
 
-// func scaleKernel(x *float64, k float64, n int)
-//
-// x[i] *= k for i < n.
-TEXT ·scaleKernel(SB), NOSPLIT, $0-24
-	MOVQ         x+0(FP), DI
-	VBROADCASTSD k+8(FP), Y15
-	MOVQ         n+16(FP), CX
-	MOVQ         CX, BX
-	ANDQ         $3, BX
-	SHRQ         $2, CX
-	JZ           stail
-
-sloop:
-	VMULPD  (DI), Y15, Y0
-	VMOVUPD Y0, (DI)
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     sloop
-
-stail:
-	TESTQ BX, BX
-	JZ    sdone
-
-stailloop:
-	VMULSD (DI), X15, X0
-	VMOVSD X0, (DI)
-	ADDQ   $8, DI
-	DECQ   BX
-	JNZ    stailloop
-
-sdone:
-	VZEROUPPER
-	RET
-
 // func scaleRowsKernel(x *float64, n, r int, k *[4]float64)
 //
-// x[j*n+i] *= k[j] for the rows j < r and i < n, row after row: scaleKernel's loop per row.
+// x[j*n+i] *= k[j] for the rows j < r and i < n, row after row (scaleByGo's operation).
 TEXT ·scaleRowsKernel(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), DI
 	MOVQ r+16(FP), DX
@@ -561,49 +527,10 @@ mtailloop:
 mdone:
 	RET
 
-// func axpyKernel(y, x *float64, a float64, n int)
-//
-// y[i] = y[i] + a·x[i] for i < n, the product rounded before the sum (axpyGo's operations).
-TEXT ·axpyKernel(SB), NOSPLIT, $0-32
-	MOVQ         y+0(FP), DI
-	MOVQ         x+8(FP), SI
-	VBROADCASTSD a+16(FP), Y15
-	MOVQ         n+24(FP), CX
-	MOVQ         CX, BX
-	ANDQ         $3, BX
-	SHRQ         $2, CX
-	JZ           xtail
-
-xloop:
-	VMULPD  (SI), Y15, Y0 // a·x
-	VADDPD  (DI), Y0, Y0  // y + a·x
-	VMOVUPD Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     xloop
-
-xtail:
-	TESTQ BX, BX
-	JZ    xdone
-
-xtailloop:
-	VMULSD (SI), X15, X0
-	VADDSD (DI), X0, X0
-	VMOVSD X0, (DI)
-	ADDQ   $8, SI
-	ADDQ   $8, DI
-	DECQ   BX
-	JNZ    xtailloop
-
-xdone:
-	VZEROUPPER
-	RET
-
 // func outerKernel(out, x, y *float64, m, n int)
 //
-// outer (linalg.go): for each row i < m, axpyKernel(out[i*n:], y, x[i], n), row after row in
-// one call: out[i*n+j] = out[i*n+j] + x[i]·y[j].
+// outer (linalg.go): for each row i < m, axpy(out[i*n:], x[i], y), row after row in one call:
+// out[i*n+j] = out[i*n+j] + x[i]·y[j], the product rounded before the sum (axpyGo's operations).
 TEXT ·outerKernel(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ x+8(FP), R8

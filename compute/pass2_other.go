@@ -29,19 +29,11 @@ func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, 
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
-func axpyKernel(y, x *float64, a float64, n int) {
-	panic("compute: no pass 2 kernel on this architecture")
-}
-
 func outerKernel(out, x, y *float64, m, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
 
 func allFiniteKernel(x *float64, n int) bool {
-	panic("compute: no pass 2 kernel on this architecture")
-}
-
-func scaleKernel(x *float64, k float64, n int) {
 	panic("compute: no pass 2 kernel on this architecture")
 }
 

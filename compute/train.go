@@ -49,14 +49,14 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 	correct := 0
 	inv := 1 / float64(B)
 	var im [inputGroup]int
-	var shift, sums, logs [inputGroup]float64
-	var a4 [12]float64 // a group's attention (attn4)
-	var off [8]int     // a group's logit rows (rows4)
+	var shift, second, sums, logs [inputGroup]float64 // second: top2Rows's, not needed
+	var a4 [12]float64                                // a group's attention (attn4)
+	var off [8]int                                    // a group's logit rows (rows4)
 	for lo := 0; lo < B; lo += inputGroup {
 		r := min(inputGroup, B-lo)
 		group2 := r == 4 && n1 == 3 // n = 2: the group's attention, logits and argmaxes in three kernels
 		if group2 {
-			forward4(e.logits, t, ds.Toks[lo*2:(lo+4)*2], &off, &a4, &im, &shift, nil)
+			forward4(e.logits, t, ds.Toks[lo*2:(lo+4)*2], &off, &a4, &im, &shift, &second)
 		} else {
 			for j := range r {
 				toks := ds.Input(lo + j)
@@ -68,7 +68,7 @@ func (e *Evaluator) Eval(ds Dataset, grad bool) (loss, acc float64) {
 			}
 		}
 		if grad { // the loss is the mean over the batch: dloss/dlogits = (softmax - onehot(y)) / B
-			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrad takes e[im] = 1 off
+			expShiftedSums(e.probs, e.logits, V, r, &shift, &sums) // softmaxGrads takes e[im] = 1 off
 			softmaxGrads(e.probs, V, r, ds.Labels[lo:lo+r], &im, &sums, inv)
 		} else {
 			lossExpSums(e.logits, V, r, &shift, &im, &sums) // but e[im] = 1

@@ -74,15 +74,24 @@ func (b *Builder) Add(name string, data []byte) error {
 	return writeFile(path, data)
 }
 
-// holds reports whether p is a regular file of mode 0644 (as writeFile makes them) whose
-// content is data.
+// holds reports whether p is a site file (siteFile) whose content is data.
 func holds(p string, data []byte) bool {
-	st, err := os.Lstat(p)
-	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 || st.Size() != int64(len(data)) {
+	size, ok := siteFile(p)
+	if !ok || size != int64(len(data)) {
 		return false
 	}
 	old, err := os.ReadFile(p)
 	return err == nil && bytes.Equal(old, data)
+}
+
+// siteFile returns the size of p and true if p is a file as writeFile makes them, a regular file
+// of mode 0644: one a rebuild may keep when its bytes do not change.
+func siteFile(p string) (int64, bool) {
+	st, err := os.Lstat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 {
+		return 0, false
+	}
+	return st.Size(), true
 }
 
 // AddFrom is Add for a file that write writes to w, so that a large file need not be held in
@@ -97,10 +106,10 @@ func (b *Builder) AddFrom(name string, write func(w io.Writer) error) error {
 	}
 	w := &stageWriter{path: path}
 	if cur := filepath.Join(b.dir, filepath.FromSlash(name)); b.old[name] {
-		if st, err := os.Lstat(cur); err == nil && st.Mode().IsRegular() && st.Mode().Perm() == 0o644 {
+		if size, ok := siteFile(cur); ok {
 			if w.old, err = os.Open(cur); err == nil {
 				defer w.old.Close()
-				w.oldSize = st.Size()
+				w.oldSize = size
 			}
 		}
 	}
