@@ -124,7 +124,7 @@ func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 	}
 	// The state at the last checkpoint, kept for a resume file if training stops.
 	m := compute.DimsOf(c)
-	last := &resumeState{Epoch: -1, Params: compute.NewParams(m), Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
+	last := &resumeState{Epoch: -1, Opt: &compute.Optimizer{M: compute.NewParams(m), V: compute.NewParams(m)}}
 	rest, err := tr.Train(ctx, state == nil, func(epoch int, p *compute.Params) error {
 		var q *compute.Params // p, copied: Train goes on with p
 		select {
@@ -137,8 +137,9 @@ func trainRun(ctx context.Context, c compute.Config, init *compute.Params, dir s
 			return err
 		}
 		next++
-		last.Epoch, last.Opt.Step = epoch, tr.Opt.Step
-		copy(last.Params.Data, p.Data)
+		// last.Params may be q: the worker hands q back to spare once done with it, but only
+		// this callback takes from spare, at the next checkpoint, where last changes too.
+		last.Epoch, last.Params, last.Opt.Step = epoch, q, tr.Opt.Step
 		copy(last.Opt.M.Data, tr.Opt.M.Data)
 		copy(last.Opt.V.Data, tr.Opt.V.Data)
 		return nil
