@@ -4,7 +4,6 @@ go 1.26.8
 
 require (
 	git.sr.ht/~sbinet/gg v0.7.0
-	github.com/andybalholm/brotli v1.3.0
 	github.com/yuin/goldmark v1.8.7
 	golang.org/x/image v0.30.0
 	golang.org/x/sys v0.50.0

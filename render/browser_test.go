@@ -57,7 +57,7 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gz, br, err := PayloadScripts(p)
+	gz, err := PayloadScript(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func writeSite(t testing.TB, dir string, r *compute.Run, selftest bool) {
 	if err := RenderPage(&page, os.DirFS(templatesDir), d); err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{d.Assets.PayloadGzip: gz, d.Assets.PayloadBrotli: br}
+	files := map[string][]byte{d.Assets.Payload: gz}
 	for _, f := range figs {
 		files["figures/"+f.Name+".svg"] = f.SVG
 		if f.Multiples != nil {
@@ -289,7 +289,7 @@ func checkSelftest(t *testing.T, rep selftestReport, origin string, r *compute.R
 	if timed && (c.Playing != "true" || !c.Played) {
 		t.Errorf("Play: aria-pressed %q, moved %v", c.Playing, c.Played)
 	}
-	if c.Payload != "data/payload.gz.js" && c.Payload != "data/payload.br.js" {
+	if c.Payload != "data/payload.gz.js" {
 		t.Errorf("payload script %q", c.Payload)
 	}
 	if origin != "" && !strings.HasPrefix(rep.Base, origin) {

@@ -40,7 +40,7 @@ func pageData(r *compute.Run, figs []Figure) PageData {
 			{ID: "margin", Title: "The margin", HTML: template.HTML("<p>Every input.</p>\n<!--figure:margin-->\n<p>And the accuracy <code>&lt;</code>.</p><!-- figure:accuracy -->")},
 		},
 		Figures: figs, Phases: phases, FinalEpoch: r.Epochs[last],
-		Assets: Assets{CSS: "assets/style.css", Slider: "assets/slider.js", JS: "assets/app.js", PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js"},
+		Assets: Assets{CSS: "assets/style.css", Slider: "assets/slider.js", JS: "assets/app.js", Payload: "data/payload.gz.js"},
 	}
 }
 
@@ -166,12 +166,12 @@ func TestRenderPage(t *testing.T) {
 	}
 	// two scripts in the page, slider.js before app.js; the payload script is inserted by app.js
 	checkScripts(t, page, "assets/slider.js", "assets/app.js")
-	for _, s := range []string{`data-payload-gzip="data/payload.gz.js"`, `data-payload-brotli="data/payload.br.js"`, `<link rel="stylesheet" href="assets/style.css">`, "<noscript>", `type="range"`, `<label class="slider" for="slider">`, `data-epoch="500"`} {
+	for _, s := range []string{`data-payload="data/payload.gz.js"`, `<link rel="stylesheet" href="assets/style.css">`, "<noscript>", `type="range"`, `<label class="slider" for="slider">`, `data-epoch="500"`} {
 		if !strings.Contains(page, s) {
 			t.Errorf("page lacks %s", s)
 		}
 	}
-	if strings.Contains(page, "payload.gz.js\"></script>") || strings.Contains(page, "payload.br.js\"></script>") {
+	if strings.Contains(page, "payload.gz.js\"></script>") {
 		t.Error("the page loads a payload script itself")
 	}
 }

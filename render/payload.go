@@ -1,7 +1,7 @@
 package render
 
 // The payload: every series the epoch slider needs, in one little-endian binary made for gzip
-// and brotli (PayloadScripts wraps it in a script). Version 2:
+// (PayloadScript compresses it and wraps it in a script). Version 2:
 //
 //	offset 0   8 bytes   magic "MXGKPAY2"
 //	offset 8   uint32    h, the length of the header
@@ -34,7 +34,7 @@ package render
 //	          Σ trit(s[5g+i])·3^i with trit(0) = 0, trit(1) = 1, trit(-1) = 2 (under 243), any other
 //	          group the byte 243; last, the five s mod 256 of every group marked 243, in order.
 //	          Heatmaps move by at most one step between most checkpoints: five differences fit a
-//	          byte, and unchanged cells give runs of zero bytes, which gzip and brotli take fast.
+//	          byte, and unchanged cells give runs of zero bytes, which gzip takes fast.
 //	q16       compute.EncQ16Line (bits 15) and compute.EncQ16Full (bits 16): a [T, ...] series
 //	          quantised with one scale, |q| <= 2^(bits-1) - 1, stored element-major as the
 //	          residuals of a linear prediction over the checkpoints, r = q[t] - p mod 2^16 read as
@@ -319,7 +319,9 @@ func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([
 			if !(v <= math.MaxFloat64) { // NaN or ±Inf
 				return nil, 0, checkFinite(a.Name, epochs[i], x)
 			}
-			m = max(m, v)
+			if v > m { // max(m, v), without max's care for NaN and -0, neither possible here
+				m = v
+			}
 		}
 	}
 	lim := int(1)<<(a.Bits-1) - 1
@@ -374,21 +376,15 @@ func encodeQ8[E int | int16](q []E, T, M int) []byte {
 	}
 	var esc []byte
 	for g := 0; g < n; g += 5 {
-		c := 0
-		for i := 4; i >= 0; i-- {
-			d := s[g+i]
-			if d < -1 || d > 1 {
-				c = q8Escape
-				break
-			}
-			c = 3*c + int(d+3)%3 // trit: 0, 1, and 2 for -1
+		d := s[g : g+5 : g+5]
+		// d+1 wraps for 127 and -128, so only -1, 0 and 1 give at most 2
+		if uint8(d[0]+1) > 2 || uint8(d[1]+1) > 2 || uint8(d[2]+1) > 2 || uint8(d[3]+1) > 2 || uint8(d[4]+1) > 2 {
+			out = append(out, q8Escape)
+			esc = append(esc, byte(d[0]), byte(d[1]), byte(d[2]), byte(d[3]), byte(d[4]))
+			continue
 		}
-		out = append(out, byte(c))
-		if c == q8Escape {
-			for _, d := range s[g : g+5] {
-				esc = append(esc, byte(d))
-			}
-		}
+		trit := [3]byte{2, 0, 1} // of d+1: 0, 1, and 2 for -1
+		out = append(out, trit[d[0]+1]+3*trit[d[1]+1]+9*trit[d[2]+1]+27*trit[d[3]+1]+81*trit[d[4]+1])
 	}
 	return append(out, esc...)
 }
@@ -509,7 +505,7 @@ func decodeWords(data []byte, n int) []uint32 {
 }
 
 // roundF32 returns the bits of x as a float32 rounded to 15 mantissa bits (the low 8 bits
-// zero, which gzip and brotli then mostly drop): a relative error of at most 2⁻¹⁶ ≈ 1.5e-5,
+// zero, which gzip then mostly drops): a relative error of at most 2⁻¹⁶ ≈ 1.5e-5,
 // well within the 5e-5 that printing 4 significant digits needs.
 func roundF32(x float64) uint32 {
 	u := math.Float32bits(float32(x))

@@ -1,6 +1,6 @@
 package render
 
-// The payload's scripts: the payload compressed and wrapped in a classic script, which, unlike
+// The payload's script: the payload compressed and wrapped in a classic script, which, unlike
 // fetch, loads from file:// too.
 
 import (
@@ -10,65 +10,31 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"strconv"
-
-	"github.com/andybalholm/brotli"
 )
 
-// GzipLevel and BrotliQuality are the compression settings of PayloadScripts. The payload's layout
-// leaves the match search little to do, and each level above these costs more CPU than it saves
-// bytes. On the test run's payload (one core): gzip 5 takes 41 ms for 299 KB (6: 60 ms, 297 KB;
-// 4: 26 ms, 307 KB), and brotli 4 40 ms for 293 KB, where brotli 5 takes twice as long for
-// 286 KB (-2.4 %) and 11 several seconds. gzip, which every browser decompresses, keeps the
-// smaller size; brotli only serves the browsers whose DecompressionStream has it.
-const (
-	GzipLevel     = 5
-	BrotliQuality = 4
-)
+// GzipLevel is the compression level of PayloadScript. The payload's layout leaves the match
+// search little to do, and each level above it costs more CPU than it saves bytes. On the test
+// run's payload (one core): level 5 takes 41 ms for 299 KB (6: 60 ms, 297 KB; 4: 26 ms,
+// 307 KB).
+//
+// The payload has no brotli copy. At its quality 4 brotli took 40 ms for 293 KB, 2 % less than
+// gzip, and only for the browsers whose DecompressionStream reads brotli (Chromium's does not);
+// at quality 2 it was as large as gzip, and quality 5 took twice as long for 286 KB. The
+// second script doubled the payload's share of every site, and of every commit of it to a
+// GitHub Pages branch.
+const GzipLevel = 5
 
-// PayloadScripts compresses payload with gzip (GzipLevel) and with brotli (BrotliQuality), the
-// two at once, and returns each as a classic script, which, unlike fetch, loads from file://
-// too:
+// PayloadScript compresses payload with gzip (GzipLevel) and returns it as a classic script,
+// which, unlike fetch, loads from file:// too:
 //
 //	window.MAXGROK_PAYLOAD={enc:"gzip",size:N,z85:"..."};
 //
-// enc is "gzip" or "brotli" (the name DecompressionStream takes), size the length of the
-// compressed stream and z85 that stream, zero padded to a multiple of 4 bytes, in Z85
-// (ZeroMQ's base 85: 5 characters for 4 bytes, none of them a quote or a backslash), which is
-// 6% smaller than base64. The output is deterministic.
-func PayloadScripts(payload []byte) (gzipJS, brotliJS []byte, err error) {
-	var gz []byte
-	var gzErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		gz, gzErr = gzipCompress(payload)
-	}()
-	var br bytes.Buffer
-	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: BrotliQuality, LGWin: brotliWindow(len(payload))})
-	_, err = bw.Write(payload)
-	if err == nil {
-		err = bw.Close()
-	}
-	<-done
-	if err = errors.Join(gzErr, err); err != nil {
-		return nil, nil, fmt.Errorf("payload: %w", err)
-	}
-	return payloadScript("gzip", gz), payloadScript("brotli", br.Bytes()), nil
-}
-
-// gzipPayloadScript is PayloadScripts' gzip script alone, for pages that load no brotli.
-func gzipPayloadScript(payload []byte) ([]byte, error) {
-	gz, err := gzipCompress(payload)
-	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
-	}
-	return payloadScript("gzip", gz), nil
-}
-
-// gzipCompress returns payload compressed with gzip at GzipLevel.
-func gzipCompress(payload []byte) ([]byte, error) {
+// enc is the name DecompressionStream takes, size the length of the compressed stream and z85
+// that stream, zero padded to a multiple of 4 bytes, in Z85 (ZeroMQ's base 85: 5 characters
+// for 4 bytes, none of them a quote or a backslash), which is 6% smaller than base64. The
+// output is deterministic.
+func PayloadScript(payload []byte) ([]byte, error) {
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, GzipLevel)
 	if err == nil {
@@ -77,15 +43,10 @@ func gzipCompress(payload []byte) ([]byte, error) {
 	if err == nil {
 		err = zw.Close()
 	}
-	return gz.Bytes(), err
-}
-
-// brotliWindow returns the base-2 logarithm w of the smallest brotli window that holds n bytes
-// (2^w - 16 of them, RFC 7932 section 9.1), within brotli's bounds [10, 24]: a larger window
-// finds no more matches in a payload that fits, but the encoder allocates and clears its ring
-// buffer at the window's size (16 MiB at 24).
-func brotliWindow(n int) int {
-	return min(max(bits.Len(uint(max(n, 0)+15)), 10), 24)
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	return payloadScript("gzip", gz.Bytes()), nil
 }
 
 func payloadScript(enc string, data []byte) []byte {

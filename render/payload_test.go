@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/andybalholm/brotli"
-
 	"maxgrok/compute"
 )
 
@@ -268,12 +266,12 @@ func TestPayloadDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("two encodings of the same run differ")
 	}
-	g1, b1, err := PayloadScripts(a)
+	g1, err := PayloadScript(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g2, b2, _ := PayloadScripts(a)
-	if !bytes.Equal(g1, g2) || !bytes.Equal(b1, b2) {
+	g2, _ := PayloadScript(a)
+	if !bytes.Equal(g1, g2) {
 		t.Fatal("two compressions of the same payload differ")
 	}
 }
@@ -317,33 +315,28 @@ func TestZ85(t *testing.T) {
 	}
 }
 
-var scriptRE = regexp.MustCompile(`^window\.MAXGROK_PAYLOAD=\{enc:"(gzip|brotli)",size:(\d+),z85:"([^"\\]*)"\};\n$`)
+var scriptRE = regexp.MustCompile(`^window\.MAXGROK_PAYLOAD=\{enc:"gzip",size:(\d+),z85:"([^"\\]*)"\};\n$`)
 
 // unwrapScript returns the payload inside a payload script.
-func unwrapScript(t testing.TB, js []byte, enc string) []byte {
+func unwrapScript(t testing.TB, js []byte) []byte {
 	t.Helper()
 	m := scriptRE.FindSubmatch(js)
-	if m == nil || string(m[1]) != enc {
-		t.Fatalf("%s script does not match %v: %.100s", enc, scriptRE, js)
+	if m == nil {
+		t.Fatalf("the script does not match %v: %.100s", scriptRE, js)
 	}
-	z, err := DecodeZ85(m[3])
+	z, err := DecodeZ85(m[2])
 	if err != nil {
 		t.Fatal(err)
 	}
 	var size int
-	fmt.Sscan(string(m[2]), &size)
-	z = z[:size]
-	var rd io.Reader
-	if enc == "gzip" {
-		if rd, err = gzip.NewReader(bytes.NewReader(z)); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		rd = brotli.NewReader(bytes.NewReader(z))
+	fmt.Sscan(string(m[1]), &size)
+	rd, err := gzip.NewReader(bytes.NewReader(z[:size]))
+	if err != nil {
+		t.Fatal(err)
 	}
 	out, err := io.ReadAll(rd)
 	if err != nil {
-		t.Fatalf("%s: %v", enc, err)
+		t.Fatalf("gzip: %v", err)
 	}
 	return out
 }
@@ -354,22 +347,17 @@ func TestPayloadScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gz, br, err := PayloadScripts(p)
+	gz, err := PayloadScript(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		enc string
-		js  []byte
-	}{{"gzip", gz}, {"brotli", br}} {
-		if got := unwrapScript(t, c.js, c.enc); !bytes.Equal(got, p) {
-			t.Errorf("%s script holds %d bytes that differ from the %d-byte payload", c.enc, len(got), len(p))
-		}
+	if got := unwrapScript(t, gz); !bytes.Equal(got, p) {
+		t.Errorf("the script holds %d bytes that differ from the %d-byte payload", len(got), len(p))
 	}
 }
 
-// TestPayloadBudget checks that each payload script of the reference run (V=64, 301
-// checkpoints, 3001 epochs) stays under 400 KB. BenchmarkPayloadScripts times the compression.
+// TestPayloadBudget checks that the payload script of the reference run (V=64, 301
+// checkpoints, 3001 epochs) stays under 400 KB. BenchmarkPayloadScript times the compression.
 func TestPayloadBudget(t *testing.T) {
 	const budget = 400_000
 	r := payloadRefRun(t)
@@ -378,45 +366,38 @@ func TestPayloadBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	gz, br, err := PayloadScripts(p)
+	gz, err := PayloadScript(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("payload %d bytes; payload.gz.js %d bytes, payload.br.js %d bytes (brotli quality %d, %v)", len(p), len(gz), len(br), BrotliQuality, time.Since(start).Round(time.Millisecond))
+	t.Logf("payload %d bytes; payload.gz.js %d bytes (gzip level %d, %v)", len(p), len(gz), GzipLevel, time.Since(start).Round(time.Millisecond))
 	if len(gz) >= budget {
 		t.Errorf("payload.gz.js is %d bytes, over the budget of %d", len(gz), budget)
 	}
-	if len(br) >= budget {
-		t.Errorf("payload.br.js is %d bytes, over the budget of %d", len(br), budget)
-	}
-	if !bytes.Equal(unwrapScript(t, gz, "gzip"), p) {
-		t.Error("the gzip script does not hold the payload")
-	}
-	if !bytes.Equal(unwrapScript(t, br, "brotli"), p) {
-		t.Error("the brotli script does not hold the payload")
+	if !bytes.Equal(unwrapScript(t, gz), p) {
+		t.Error("the script does not hold the payload")
 	}
 	if s := string(gz); strings.Contains(s, "\\") {
 		t.Error("the gzip script holds a backslash")
 	}
 }
 
-// BenchmarkPayloadScripts times the compression of the reference run's payload (gzip and
-// brotli at once, as the site builder runs it) and reports the size of each script.
-func BenchmarkPayloadScripts(b *testing.B) {
+// BenchmarkPayloadScript times the compression of the reference run's payload and reports the
+// size of its script.
+func BenchmarkPayloadScript(b *testing.B) {
 	r := payloadRefRun(b)
 	p, err := EncodePayload(r, payloadFigures(b, r))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(p)))
-	var gz, br []byte
+	var gz []byte
 	for b.Loop() {
-		if gz, br, err = PayloadScripts(p); err != nil {
+		if gz, err = PayloadScript(p); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(len(gz)), "gz.js-bytes")
-	b.ReportMetric(float64(len(br)), "br.js-bytes")
 }
 
 // BenchmarkEncodePayload times the encoding of the reference run's payload.
@@ -505,9 +486,8 @@ func FuzzDecodePayload(f *testing.F) {
 	})
 }
 
-// TestPayloadBrowserDecode opens the small test site in headless Chromium, once as it comes
-// (brotli, where Chromium has it) and once with gzip forced, and compares every array app.js
-// decodes with DecodePayload's.
+// TestPayloadBrowserDecode opens the small test site in headless Chromium and compares every
+// array app.js decodes with DecodePayload's.
 func TestPayloadBrowserDecode(t *testing.T) {
 	needChromium(t)
 	r := slidingRun(16, 2000, 50)
@@ -537,44 +517,39 @@ func TestPayloadBrowserDecode(t *testing.T) {
 		}
 	}
 	pre := regexp.MustCompile(`(?s)<pre id="payloadcheck">(.*?)</pre>`)
-	for _, c := range []struct{ name, query, script string }{{"auto", "", ""}, {"gzip", "gzip", "data/payload.gz.js"}} {
-		t.Run(c.name, func(t *testing.T) {
-			u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "index.html")), RawQuery: c.query}).String()
-			m := pre.FindStringSubmatch(runChromium(t, "--virtual-time-budget=15000", "--dump-dom", u))
-			if m == nil {
-				t.Fatal("no <pre id=\"payloadcheck\"> in the DOM")
+	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "index.html"))}).String()
+	m := pre.FindStringSubmatch(runChromium(t, "--virtual-time-budget=15000", "--dump-dom", u))
+	if m == nil {
+		t.Fatal("no <pre id=\"payloadcheck\"> in the DOM")
+	}
+	var got struct {
+		Errors  []string
+		Payload string
+		Arrays  map[string][]float64
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range got.Errors {
+		t.Errorf("page: %s", e)
+	}
+	if want := "data/payload.gz.js"; got.Payload != want {
+		t.Errorf("the page read %s, want %s", got.Payload, want)
+	}
+	if len(got.Arrays) != len(want.Arrays) {
+		t.Errorf("%d arrays decoded, want %d", len(got.Arrays), len(want.Arrays))
+	}
+	for _, a := range want.Arrays {
+		g := got.Arrays[a.Name]
+		if len(g) != len(a.Data) {
+			t.Errorf("%s: app.js decoded %d values, want %d", a.Name, len(g), len(a.Data))
+			continue
+		}
+		for i := range g {
+			if g[i] != a.Data[i] {
+				t.Errorf("%s[%d]: app.js decoded %g, want %g", a.Name, i, g[i], a.Data[i])
+				break
 			}
-			var got struct {
-				Errors  []string
-				Payload string
-				Arrays  map[string][]float64
-			}
-			if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range got.Errors {
-				t.Errorf("page: %s", e)
-			}
-			if c.script != "" && got.Payload != c.script {
-				t.Errorf("the page read %s, want %s", got.Payload, c.script)
-			}
-			t.Logf("the page read %s", got.Payload)
-			if len(got.Arrays) != len(want.Arrays) {
-				t.Errorf("%d arrays decoded, want %d", len(got.Arrays), len(want.Arrays))
-			}
-			for _, a := range want.Arrays {
-				g := got.Arrays[a.Name]
-				if len(g) != len(a.Data) {
-					t.Errorf("%s: app.js decoded %d values, want %d", a.Name, len(g), len(a.Data))
-					continue
-				}
-				for i := range g {
-					if g[i] != a.Data[i] {
-						t.Errorf("%s[%d]: app.js decoded %g, want %g", a.Name, i, g[i], a.Data[i])
-						break
-					}
-				}
-			}
-		})
+		}
 	}
 }

@@ -67,16 +67,15 @@ func Site(r *compute.Run, o Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	gz, br, err := PayloadScripts(payload)
+	script, err := PayloadScript(payload)
 	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+		return nil, err
 	}
 	assets := Assets{
 		CSS: o.AssetPrefix + "assets/style.css", Slider: o.AssetPrefix + "assets/slider.js", JS: o.AssetPrefix + "assets/app.js",
-		PayloadGzip: "data/payload.gz.js", PayloadBrotli: "data/payload.br.js",
+		Payload: "data/payload.gz.js",
 	}
-	files[assets.PayloadGzip] = gz
-	files[assets.PayloadBrotli] = br
+	files[assets.Payload] = script
 	for _, a := range []struct{ src, dst string }{{"style.css", assets.CSS}, {"slider.js", assets.Slider}, {"app.js", assets.JS}} {
 		if o.AssetPrefix != "" {
 			break

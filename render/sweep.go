@@ -143,7 +143,7 @@ func SweepSite(d SweepData, templates fs.FS, o SweepOptions) (map[string][]byte,
 	if err != nil {
 		return nil, err
 	}
-	gz, err := gzipPayloadScript(payload)
+	gz, err := PayloadScript(payload)
 	if err != nil {
 		return nil, err
 	}

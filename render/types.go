@@ -109,8 +109,7 @@ type PageData struct {
 
 // Assets are the relative URLs of the files the page loads.
 type Assets struct {
-	CSS, JS       string // e.g. "assets/style.css", "assets/app.js"
-	Slider        string // e.g. "assets/slider.js": what app.js shares with sweep.js, loaded before JS
-	PayloadGzip   string // classic script holding the gzip payload as Z85 text
-	PayloadBrotli string // the same payload, brotli
+	CSS, JS string // e.g. "assets/style.css", "assets/app.js"
+	Slider  string // e.g. "assets/slider.js": what app.js shares with sweep.js, loaded before JS
+	Payload string // classic script holding the gzip payload as Z85 text (PayloadScript)
 }

@@ -57,14 +57,6 @@
 
   // ---- the payload
 
-  // pickPayload returns the compression and script to load: brotli where the browser decodes
-  // it natively, else gzip; null without DecompressionStream.
-  function pickPayload() {
-    if (typeof DecompressionStream !== 'function') return null;
-    try { new DecompressionStream('brotli'); return ['brotli', body.dataset.payloadBrotli]; } catch (e) { /* no brotli */ }
-    return ['gzip', body.dataset.payloadGzip];
-  }
-
   // The decoders of the array encodings (render/payload.go describes them).
 
   // words turns "i32" and "f32" bytes (differences of 32-bit words in four byte planes, top
@@ -626,14 +618,13 @@
 
   async function main() {
     if (!epochEl || !slider || !controls) return;
-    const pick = pickPayload();
-    if (!pick) { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
+    if (typeof DecompressionStream !== 'function') { say('This browser cannot decompress the slider data: the figures show the final epoch.'); return; }
     say('Loading the data of every checkpoint…');
-    api.payload = pick[1];
-    await SL.loadScript(pick[1]);
+    const src = api.payload = body.dataset.payload;
+    await SL.loadScript(src);
     const p = window.MAXGROK_PAYLOAD;
     delete window.MAXGROK_PAYLOAD;
-    if (!p || p.enc !== pick[0]) throw new Error('unexpected payload in ' + pick[1]);
+    if (!p || p.enc !== 'gzip') throw new Error('unexpected payload in ' + src);
     init(parse(await SL.inflate(SL.z85(p.z85, p.size), p.enc)));
   }
 

@@ -6,8 +6,8 @@
  *
  *   z85(s, size)          the first size bytes of Z85 text s, as a Uint8Array
  *   loadScript(src)       a promise: the classic script src ran (the payloads are such scripts)
- *   inflate(bytes, enc)   a promise of bytes decompressed by DecompressionStream (enc: "gzip",
- *                         "brotli")
+ *   inflate(bytes, enc)   a promise of bytes decompressed by DecompressionStream (enc: a format
+ *                         it takes; the payloads are "gzip")
  *   nearest(E, n)         the index of the checkpoint epoch in E (ascending) nearest to epoch n,
  *                         the earlier one on a tie; n below E[0] or not a number gives 0, n past
  *                         the end the last

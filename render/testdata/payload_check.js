@@ -1,17 +1,9 @@
 // Injected by payload_test.go (TestPayloadBrowserDecode) as the first script of a copy of
 // index.html. Once the slider is ready it writes every array app.js decoded from the payload
 // into <pre id="payloadcheck"> as JSON (quantised series multiplied by their scale), for the
-// test to compare with DecodePayload. With ?gzip in the URL, DecompressionStream refuses brotli,
-// so that the page falls back to the gzip script.
+// test to compare with DecodePayload.
 (function () {
   'use strict';
-  if (location.search.includes('gzip') && window.DecompressionStream) {
-    const DS = window.DecompressionStream;
-    window.DecompressionStream = function (format) {
-      if (format !== 'gzip') throw new TypeError('unsupported format ' + format);
-      return new DS(format);
-    };
-  }
   const out = { errors: [], payload: '', arrays: {} };
   addEventListener('error', (e) => out.errors.push('error: ' + e.message));
   addEventListener('unhandledrejection', (e) => out.errors.push('unhandled rejection: ' + String(e.reason && e.reason.stack || e.reason)));
