@@ -449,11 +449,9 @@ func (in *figInput) heat(key string, get func(*compute.Analysis) []float64, xlab
 	z := in.zRanges.get(key, func() float64 {
 		z := 0.0
 		for _, a := range in.run.Analyses {
-			for _, v := range get(a) {
-				if v < 0 {
-					v = -v
-				}
-				if v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
+			for _, x := range get(a) {
+				// no branch on the sign, which is random in a heatmap
+				if v := math.Abs(x); v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
 					z = v
 				}
 			}
