@@ -50,6 +50,7 @@ type cubicScratch struct {
 	splat  []float64 // [V]      one value of PVOU in every place (maxShifted's colM)
 	ppess  []float64 // [V]      Ppess
 	eppess []float64 // [V+1]    EPpess
+	s0, s1 []float64 // [V]      (EQKE[k] + EQKP[p]) / sqrt(d_head): token k's score at position p
 }
 
 // resize (re)allocates the scratch for sizes m.
@@ -64,6 +65,7 @@ func (s *cubicScratch) resize(m Dims) {
 		bias: make([]float64, V), evou: make([]float64, (V+1)*V), evouT: make([]float64, V*(V+1)),
 		pvou: make([]float64, 3*V),
 		euc:  make([]float64, V), splat: make([]float64, V), ppess: make([]float64, V), eppess: make([]float64, V+1),
+		s0: make([]float64, V), s1: make([]float64, V),
 	}
 }
 
@@ -122,6 +124,10 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 	EUc, Ppess, EPpess := s.euc, s.ppess, s.eppess
 	evc := func(i, j, m int) float64 { return EVOU[i*V+j] - EVOU[i*V+m] } // EVc[i, j]
 	qs := (EQKE[EOS] + EQKP[2]) / scale                                   // the EOS key's score
+	s0, s1 := s.s0, s.s1                                                  // the tokens' scores, computed once
+	for k := range V {
+		s0[k], s1[k] = (EQKE[k]+EQKP[0])/scale, (EQKE[k]+EQKP[1])/scale
+	}
 	count := 0
 	for m := range V {
 		// EUc = EUPU - EUPU[m];  Ppess[j] = max_p PVc[p, j] (worst position, per output logit),
@@ -140,7 +146,7 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 		}
 
 		// c = 0: input (m, m, EOS)
-		pr0, pr1, pr2 := softmax3((EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale, qs)
+		pr0, pr1, pr2 := softmax3(s0[m], s1[m], qs)
 		worst := math.Inf(-1) // val.max() over j != m
 		for j := range V {
 			if j == m {
@@ -176,15 +182,15 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 			EPpess[i] = math.Inf(-1)
 		}
 		maxShiftedCols(EPpess, s.evouT, Ppess, m)
-		sm0, sm1 := (EQKE[m]+EQKP[0])/scale, (EQKE[m]+EQKP[1])/scale
+		sm0, sm1 := s0[m], s1[m]
 		// Two k at a time, their four softmaxes in one softmax3x4: lanes 2c and 2c+1 are the
 		// orders (m, k, EOS) and (k, m, EOS) of k = kc[c] (an odd m repeats the last k).
 		for k := 0; k < m; k += 2 {
 			kc := [2]int{k, min(k+1, m-1)}
 			var sc, pr [12]float64 // [score 0, 1, 2][lane]
 			for c, kk := range kc {
-				sc[2*c], sc[2*c+1] = sm0, (EQKE[kk]+EQKP[0])/scale
-				sc[4+2*c], sc[4+2*c+1] = (EQKE[kk]+EQKP[1])/scale, sm1
+				sc[2*c], sc[2*c+1] = sm0, s0[kk]
+				sc[4+2*c], sc[4+2*c+1] = s1[kk], sm1
 				sc[8+2*c], sc[8+2*c+1] = qs, qs
 			}
 			softmax3x4(&pr, &sc)
