@@ -2,7 +2,7 @@
 
 package compute
 
-// haveGemmKernel is false: the matrix products go through gonum's Dgemm.
+// haveGemmKernel is false: the matrix products run their Go definitions (gemm.go).
 const haveGemmKernel = false
 
 // gemmAxpyKernel is never called without an assembly kernel.

@@ -39,12 +39,31 @@ func sameBits(a, b []float64) int {
 	return -1
 }
 
+// sameOrNaNs returns the first index where a and b differ but for a NaN's payload, or -1.
+func sameOrNaNs(a, b []float64) int {
+	for i := range a {
+		if !sameOrNaN(a[i], b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // TestGemmMatchesGonum checks matmul, matmulTN and matmulNT against gonum's Dgemm, and outer
-// against its Dger (the AVX2 kernels where the CPU has them), bit for bit: on every shape from
-// the small ones, across the kernels' 4-, 8- and 32-column steps and the k%4 tails, to those
-// where gonum goes parallel, with beta 0 and 1, on random values and on edge values.
+// against its Dger, bit for bit: on every shape from the small ones, across the kernels' 4-, 8-
+// and 32-column steps and the k%4 tails, to those where gonum goes parallel, with beta 0 and
+// 1, on random values and on edge values. The reference is gonum's amd64 assembly; the AVX2
+// kernels keep even its NaN payloads, the Go definitions (without AVX2, or with -tags purego)
+// its values but not always which NaN.
 func TestGemmMatchesGonum(t *testing.T) {
+	if !gonumAsm {
+		t.Skip("gonum runs its pure-Go fallback here, which rounds differently from its amd64 assembly")
+	}
 	t.Logf("assembly kernels: %v", haveGemmKernel)
+	differ := sameBits
+	if !haveGemmKernel {
+		differ = sameOrNaNs
+	}
 	sizes := []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 32, 33, 36, 63, 64, 65, 129, 200}
 	r := rand.New(rand.NewPCG(9, 10))
 	type product struct {
@@ -97,7 +116,7 @@ func TestGemmMatchesGonum(t *testing.T) {
 							want := append([]float64(nil), out...)
 							pr.ours(out, a, b, m, k, n, beta)
 							pr.ref(want, a, b, m, k, n, beta)
-							if i := sameBits(out, want); i >= 0 {
+							if i := differ(out, want); i >= 0 {
 								t.Fatalf("%s m=%d k=%d n=%d beta=%v edges=%v: out[%d] = %v (%#x), gonum %v (%#x)",
 									pr.name, m, k, n, beta, edges, i, out[i], math.Float64bits(out[i]), want[i], math.Float64bits(want[i]))
 							}
@@ -186,6 +205,92 @@ func TestGemmRowsKernels(t *testing.T) {
 	}
 }
 
+// TestGemmGoDefinitions checks the Go definitions of the matrix kernels (gemmRowsAxpyGo,
+// gemmRowsDotGo, and outer's rows of axpyGo), which run without AVX2 and on other
+// architectures, against the kernels, and so against gonum's assembly (TestGemmMatchesGonum):
+// the same values on random and edge values, every column path and row strides of a of 0, 1, k
+// and more, NaN payloads aside.
+func TestGemmGoDefinitions(t *testing.T) {
+	if !haveGemmKernel || !havePass2Kernel {
+		t.Skip("no assembly kernels on this CPU or architecture: TestGemmMatchesGonum checks the Go definitions")
+	}
+	r := rand.New(rand.NewPCG(29, 30))
+	for _, n := range []int{1, 3, 4, 5, 8, 31, 32, 33, 37, 64, 71} {
+		for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 33, 65} {
+			for _, m := range []int{1, 2, 3, 7} {
+				for _, as := range []int{0, 1, k, k + 3} {
+					a := gemmArgs(r, (m-1)*as+k*(m+3)+4, true)
+					b := gemmArgs(r, k*n+n*k+4, true)
+					x, y := gemmArgs(r, m, true), gemmArgs(r, n, true)
+					check := func(name string, got, want []float64) {
+						t.Helper()
+						if i := sameOrNaNs(got, want); i >= 0 {
+							t.Fatalf("%s n=%d k=%d m=%d stride=%d: [%d] = %v, kernel %v", name, n, k, m, as, i, got[i], want[i])
+						}
+					}
+					got := gemmArgs(r, m*n, false)
+					want := append([]float64(nil), got...)
+					gemmRowsAxpyGo(got, n, m, a, m+3, as, b, n, k)
+					gemmRowsAxpy(want, n, m, a, m+3, as, b, n, k)
+					check("gemmRowsAxpyGo", got, want)
+					got = gemmArgs(r, m*n, false)
+					want = append(want[:0], got...)
+					gemmRowsDotGo(got, n, m, a, as, b, k, k)
+					gemmRowsDot(want, n, m, a, as, b, k, k)
+					check("gemmRowsDotGo", got, want)
+					got = gemmArgs(r, m*n, false)
+					want = append(want[:0], got...)
+					for row := range m {
+						axpyGo(got[row*n:(row+1)*n], x[row], y)
+					}
+					outer(want, x, y, m, n)
+					check("outer's rows of axpyGo", got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestGemvMatchesGonum checks vecmatGo and matvecGo, which define vecmat and matvec wherever
+// gonum's assembly does not run, against gonum's Dgemv (transposed and not) on amd64, bit for
+// bit but for a NaN's payload: every row and column count 1..9 and across 32
+// and 64 (the assembly's groups of 4, 2 and 1 rows and columns), beta 0 and 1, random and edge
+// values.
+func TestGemvMatchesGonum(t *testing.T) {
+	if !gonumAsm {
+		t.Skip("gonum runs its pure-Go fallback here, which rounds differently from its amd64 assembly")
+	}
+	r := rand.New(rand.NewPCG(31, 32))
+	sizes := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 31, 32, 33, 63, 64, 65}
+	cases := 0
+	for _, edges := range []bool{false, true} {
+		for _, beta := range []float64{0, 1} {
+			for _, k := range sizes {
+				for _, n := range sizes {
+					b, x := gemmArgs(r, k*n, edges), gemmArgs(r, max(k, n), edges)
+					mat := blas64.General{Rows: k, Cols: n, Stride: n, Data: b}
+					got, want := gemmArgs(r, n, edges), []float64(nil)
+					want = append(want, got...)
+					vecmatGo(got, x[:k], b, k, n, beta)
+					blas64.Gemv(blas.Trans, 1, mat, blas64.Vector{N: k, Inc: 1, Data: x[:k]}, beta, blas64.Vector{N: n, Inc: 1, Data: want})
+					if i := sameOrNaNs(got, want); i >= 0 {
+						t.Fatalf("vecmat k=%d n=%d beta=%v edges=%v: out[%d] = %v, gonum %v", k, n, beta, edges, i, got[i], want[i])
+					}
+					got, want = gemmArgs(r, k, edges), want[:0]
+					want = append(want, got...)
+					matvecGo(got, b, x[:n], k, n, beta)
+					blas64.Gemv(blas.NoTrans, 1, mat, blas64.Vector{N: n, Inc: 1, Data: x[:n]}, beta, blas64.Vector{N: k, Inc: 1, Data: want})
+					if i := sameOrNaNs(got, want); i >= 0 {
+						t.Fatalf("matvec k=%d n=%d beta=%v edges=%v: out[%d] = %v, gonum %v", k, n, beta, edges, i, got[i], want[i])
+					}
+					cases += 2
+				}
+			}
+		}
+	}
+	t.Logf("%d products compared", cases)
+}
+
 // BenchmarkMatmul measures the largest products of a training step at the default sizes
 // (V = 64, d = h = 32): the kernels against gonum.
 func BenchmarkMatmul(b *testing.B) {
@@ -248,5 +353,34 @@ func TestAxpyRows(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkGemv measures the matrix-vector products of a training step at the default sizes
+// (d = 32, V = 64): their Go definitions against gonum's Dgemv, which vecmat and matvec call
+// where its assembly runs.
+func BenchmarkGemv(b *testing.B) {
+	r := rand.New(rand.NewPCG(33, 34))
+	const V, d = 64, 32
+	a, x, out := gemmArgs(r, d*V, false), gemmArgs(r, V, false), make([]float64, V)
+	mat := blas64.General{Rows: d, Cols: V, Stride: V, Data: a}
+	for _, bc := range []struct {
+		name string
+		f    func()
+	}{
+		{"vecmat/go", func() { vecmatGo(out, x[:d], a, d, V, 0) }},
+		{"vecmat/gonum", func() {
+			blas64.Gemv(blas.Trans, 1, mat, blas64.Vector{N: d, Inc: 1, Data: x[:d]}, 0, blas64.Vector{N: V, Inc: 1, Data: out})
+		}},
+		{"matvec/go", func() { matvecGo(out, a, x, d, V, 0) }},
+		{"matvec/gonum", func() {
+			blas64.Gemv(blas.NoTrans, 1, mat, blas64.Vector{N: V, Inc: 1, Data: x}, 0, blas64.Vector{N: d, Inc: 1, Data: out})
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc.f()
+			}
+		})
 	}
 }

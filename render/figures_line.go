@@ -107,7 +107,7 @@ func (r valueRange) padded(frac float64) [2]float64 {
 	if r.lo == r.hi {
 		return [2]float64{r.lo - 1, r.hi + 1}
 	}
-	d := (r.hi - r.lo) * frac
+	d := float64((r.hi - r.lo) * frac) // rounded: never fused into the sums (the payload's frames)
 	return [2]float64{r.lo - d, r.hi + d}
 }
 
