@@ -138,9 +138,9 @@ func (s *cubicScratch) bound(p *Params, t *Tables, certified []bool) float64 {
 			Ppess[j] = math.Inf(-1)
 		}
 		for q := range 3 {
-			pm := s.splat[:V]
+			pm, v := s.splat[:V], PVOU[q*V+m]
 			for j := range pm {
-				pm[j] = PVOU[q*V+m]
+				pm[j] = v
 			}
 			maxShifted(Ppess, PVOU[q*V:(q+1)*V], pm, math.Copysign(0, -1))
 		}
