@@ -125,16 +125,9 @@ func logitsRows4(logits []float64, t *Tables, off *[8]int, a *[12]float64) {
 // checkRows4 panics, naming the caller fn, unless every row of V values at off lies in a table
 // of n values.
 func checkRows4(fn string, off *[8]int, V, n int) {
-	// one branch for the eight rows: o and n-V-o are both >= 0 for each row inside
-	bad := 0
 	for _, o := range off {
-		bad |= o | (n - V - o)
-	}
-	if bad < 0 {
-		for _, o := range off {
-			if o < 0 || o+V > n {
-				panic(fmt.Sprintf("compute: %s: row at %d of %d values outside the table's %d", fn, o, V, n))
-			}
+		if o < 0 || o+V > n {
+			panic(fmt.Sprintf("compute: %s: row at %d of %d values outside the table's %d", fn, o, V, n))
 		}
 	}
 }
