@@ -18,7 +18,8 @@
 //   - Any mean other than 0, other dtypes (double, half, bfloat16),
 //     non-contiguous tensors, CUDA generators, or other distributions.
 //   - The double path for tensors under 16 values calls Go's math.Log, Sin
-//     and Cos where torch calls glibc's; the float32 results agree except in
+//     and Cos (their amd64 results on every CPU: mathfn.go) where torch calls
+//     glibc's; the float32 results agree except in
 //     rare cases where the double result sits within a few float64 ulps of a
 //     float32 rounding boundary (see NormalStd64). Tensors of 16 values or
 //     more are exact: they use only float32 arithmetic reproduced here.

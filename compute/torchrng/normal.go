@@ -29,7 +29,8 @@ func (g *MT19937) Normal(n int, std float32) ([]float32, error) {
 //     per value, cast to float32 (see normalDouble);
 //   - n == 0: no draw.
 //
-// The n < 16 path calls Go's math.Log, Sin and Cos where torch calls glibc's;
+// The n < 16 path calls Go's math.Log, Sin and Cos (as amd64 computes them, on
+// every CPU: logGo, sinGo, cosGo) where torch calls glibc's;
 // they differ in the last float64 bit now and then, which could change a
 // float32 value only with a probability of about 1e-9 per value (see the
 // package doc). Against torch 1.13, 661,353 such values agreed bit for bit.
@@ -126,13 +127,13 @@ func (g *MT19937) normalDouble(std float64) float64 {
 	}
 	u1 := g.uniformFloat64()
 	u2 := g.uniformFloat64()
-	r := math.Sqrt(-2 * math.Log(1-u2))
+	r := math.Sqrt(-2 * logGo(1-u2))
 	// static_cast<T>(2.0) * c10::pi<T> * u1: 2*pi is exact in float64 (Go's
 	// constant 2*math.Pi rounds to twice the float64 pi), then one rounding.
 	theta := 2 * math.Pi * u1
-	g.nextNormal = float64(r * math.Sin(theta))
+	g.nextNormal = float64(r * sinGo(theta))
 	g.hasNextNormal = true
-	ret := float64(r * math.Cos(theta))
+	ret := float64(r * cosGo(theta))
 	return float64(ret*std) + mean // transformation::normal
 }
 
