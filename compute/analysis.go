@@ -30,6 +30,11 @@ type Analysis struct {
 	TrainAcc      float64   // accuracy over the training pairs
 	TestLoss      float64   // mean loss over the test pairs
 	TestAcc       float64   // accuracy over the test pairs
+
+	// maxAbs[i] is the largest |x| over the finite values of row i of Analyses (an array
+	// analysis), which Analyze takes as it finishes, while the values are in cache; nil for an
+	// analysis that Analyze did not make (AnalysisSpec.MaxAbs then reads the values).
+	maxAbs []float64
 }
 
 // Analyzer computes analyses for one config, reusing its scratch buffers between calls. It is
@@ -87,6 +92,12 @@ func (az *Analyzer) Analyze(p *Params) *Analysis {
 	az.perInput(a)
 	a.L2Norm = p.L2Norm()
 	a.CubicBound = az.cubic.bound(p, az.tables, nil)
+	a.maxAbs = make([]float64, len(Analyses))
+	for i := range Analyses {
+		if s := &Analyses[i]; s.array != nil {
+			a.maxAbs[i] = maxAbs(*s.array(a))
+		}
+	}
 	return a
 }
 

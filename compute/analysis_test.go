@@ -752,3 +752,35 @@ func BenchmarkAnalyzeAll301(b *testing.B) {
 		AnalyzeAll(ckpts, epochs, c, 2)
 	}
 }
+
+// TestMaxAbs checks AnalysisSpec.MaxAbs: for an analysis Analyze made, the maximum it took equals
+// a pass over the values for every row of the table; for one built by hand, the pass itself,
+// which skips NaN and ±Inf.
+func TestMaxAbs(t *testing.T) {
+	ckpts, _ := interpolatedRun(t, 3)
+	c := DefaultConfig()
+	az := NewAnalyzer(c, TrainMask(c))
+	for _, p := range ckpts {
+		a := az.Analyze(p)
+		for i := range Analyses {
+			s := &Analyses[i]
+			want := 0.0
+			for _, x := range s.Values(a) {
+				if v := math.Abs(x); !math.IsInf(v, 0) && v > want {
+					want = v
+				}
+			}
+			if got := s.MaxAbs(a); got != want {
+				t.Errorf("%s: MaxAbs %v, want %v", s.Name, got, want)
+			}
+		}
+	}
+	a := NewAnalysis(DimsOf(c))
+	a.Margin[3], a.Margin[4], a.Margin[5], a.Margin[6] = -7, math.NaN(), math.Inf(-1), 6.5
+	if got := AnalysisByName("margin").MaxAbs(a); got != 7 {
+		t.Errorf("margin by hand: MaxAbs %v, want 7", got)
+	}
+	if got := AnalysisByName("ov").MaxAbs(a); got != 0 {
+		t.Errorf("zero ov: MaxAbs %v, want 0", got)
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"math"
 	"runtime"
 	"sync"
 
@@ -311,13 +310,13 @@ func qkFigure(in *figInput) *figSpec {
 }
 
 func ovCenteredFigure(in *figInput) *figSpec {
-	f := in.heat("ov_centered", func(a *compute.Analysis) []float64 { return a.OVCentered }, "output logit token", "input token", "logit - logit of the input token", nil)
+	f := in.heat("ov_centered", "output logit token", "input token", "logit - logit of the input token", nil)
 	return f.spec("OV circuit, centred: each input token's contribution to each output logit, minus its contribution to its own logit",
 		FigureSeries{Label: "centred logit", Array: "ov_centered"}, "input token", "output logit", "")
 }
 
 func ovFigure(in *figInput) *figSpec {
-	f := in.heat("ov", func(a *compute.Analysis) []float64 { return a.OV }, "output logit token", "input token", "logit contribution", nil)
+	f := in.heat("ov", "output logit token", "input token", "logit contribution", nil)
 	return f.spec("OV circuit: each input token's contribution to each output logit (E + mean P)·V·O·U",
 		FigureSeries{Label: "logit", Array: "ov"}, "input token", "output logit", "")
 }
@@ -358,7 +357,7 @@ func irrelevantFigure(in *figInput) *figSpec {
 }
 
 func marginFigure(in *figInput) *figSpec {
-	f := in.heat("margin", func(a *compute.Analysis) []float64 { return a.Margin }, "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
+	f := in.heat("margin", "b (second input token)", "a (first input token)", "margin (logits)", in.mask)
 	// Margins span two orders of magnitude over a run (about 100 while the model memorises, 10
 	// to 20 at the end): a square-root colour scale keeps the small ones, which decide
 	// correctness, visible.
@@ -442,26 +441,22 @@ func (in *figInput) yRange(get func(a *compute.Analysis) []float64) valueRange {
 	return y
 }
 
-// heat returns the heatmap of get's values at checkpoint in.at, its colour range that of every
-// checkpoint (computed once per key: the small multiples and the GIF frames build the figure
-// again for each checkpoint they show).
-func (in *figInput) heat(key string, get func(*compute.Analysis) []float64, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
-	z := in.zRanges.get(key, func() float64 {
+// heat returns the heatmap of the analysis called name at checkpoint in.at, its colour range
+// that of every checkpoint (the largest |value|, AnalysisSpec.MaxAbs, taken once per name: the
+// small multiples and the GIF frames build the figure again for each checkpoint they show).
+func (in *figInput) heat(name string, xlabel, ylabel, zlabel string, marks []bool) *heatFigure {
+	spec := compute.AnalysisByName(name)
+	z := in.zRanges.get(name, func() float64 {
 		z := 0.0
 		for _, a := range in.run.Analyses {
-			for _, x := range get(a) {
-				// no branch on the sign, which is random in a heatmap
-				if v := math.Abs(x); v > z && v <= math.MaxFloat64 { // NaN and ±Inf fail
-					z = v
-				}
-			}
+			z = max(z, spec.MaxAbs(a))
 		}
 		if z == 0 {
 			z = 1
 		}
 		return z
 	})
-	return &heatFigure{V: in.V, values: get(in.at), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
+	return &heatFigure{V: in.V, values: spec.Values(in.at), z: z, gamma: 1, xlabel: xlabel, ylabel: ylabel, zlabel: zlabel, marks: marks}
 }
 
 // memo holds values computed once, by key; it is safe for concurrent use.

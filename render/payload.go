@@ -265,7 +265,8 @@ func EncodePayload(r *compute.Run, figs []Figure) ([]byte, error) {
 				}
 			}
 		case a.Enc == "q8" || a.Enc == "q16":
-			b, a.Scale, err = encodeQuantised(a, r.Epochs, func(i int) []float64 { return s.Values(r.Analyses[i]) })
+			b, a.Scale, err = encodeQuantised(a, r.Epochs, func(i int) []float64 { return s.Values(r.Analyses[i]) },
+				func(i int) float64 { return s.MaxAbs(r.Analyses[i]) })
 		case a.Enc == "f32" && a.Over == overEpochs:
 			b, err = encodeF32(a.Name, epochs, metrics.perEpoch(a.Name), false)
 		case a.Enc == "f32":
@@ -301,8 +302,10 @@ func checkFinite(name string, epoch int, xs ...float64) error {
 }
 
 // encodeQuantised returns the "q8" or "q16" bytes (a.Bits: 8, or 9 to 16) of the series
-// get(i), one row of a.Shape[1:] for every checkpoint i, and its scale.
-func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([]byte, float64, error) {
+// get(i), one row of a.Shape[1:] for every checkpoint i, and its scale, from the largest
+// |value| of each checkpoint's row, maxAbs(i) (AnalysisSpec.MaxAbs). It fails on the first value
+// that is NaN or ±Inf.
+func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64, maxAbs func(i int) float64) ([]byte, float64, error) {
 	T := len(epochs)
 	M := 1
 	for _, s := range a.Shape[1:] {
@@ -310,19 +313,10 @@ func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([
 	}
 	m := 0.0
 	for i := range T {
-		xs := get(i)
-		if len(xs) != M {
+		if xs := get(i); len(xs) != M {
 			return nil, 0, fmt.Errorf("payload: %s at epoch %d has %d values, want %d", a.Name, epochs[i], len(xs), M)
 		}
-		for _, x := range xs {
-			v := math.Abs(x)
-			if !(v <= math.MaxFloat64) { // NaN or ±Inf
-				return nil, 0, checkFinite(a.Name, epochs[i], x)
-			}
-			if v > m { // max(m, v), without max's care for NaN and -0, neither possible here
-				m = v
-			}
-		}
+		m = max(m, maxAbs(i))
 	}
 	lim := int(1)<<(a.Bits-1) - 1
 	scale := m / float64(lim)
@@ -332,6 +326,9 @@ func encodeQuantised(a PayloadArray, epochs []int, get func(i int) []float64) ([
 	q := make([]int16, T*M) // checkpoint-major, as get gives them; |q| <= lim <= 32767
 	for i := range T {
 		for k, x := range get(i) {
+			if !(math.Abs(x) <= math.MaxFloat64) { // NaN or ±Inf
+				return nil, 0, checkFinite(a.Name, epochs[i], x)
+			}
 			q[i*M+k] = int16(max(-lim, min(lim, int(math.Round(x/scale)))))
 		}
 	}
