@@ -341,7 +341,8 @@ func unwrapScript(t testing.TB, js []byte) []byte {
 	return out
 }
 
-func TestPayloadScripts(t *testing.T) {
+// TestPayloadScript checks that the payload script holds the payload, gzip-compressed in Z85.
+func TestPayloadScript(t *testing.T) {
 	r := slidingRun(16, 2000, 50)
 	p, err := EncodePayload(r, payloadFigures(t, r))
 	if err != nil {
