@@ -51,12 +51,12 @@ func matmulNT(out, a, b []float64, m, n, k int, beta float64) {
 }
 
 // vecmat sets out[n] = x[k] · b[k,n] (beta 0) or adds it to out (beta 1), as gonum's Dgemv
-// (transposed) computes it on amd64 (vecmatGo). Where no x[l] is zero, that is the matrix
-// kernel's row (gemmRowsAxpy, whose skipping of zeros then skips nothing), else gonum's
-// assembly where it runs: both several times as fast as the Go loop, the kernel about 1.5
-// times as fast as gonum (-bench Gemv).
+// (transposed) computes it on amd64 (vecmatGo). Where no x[l] is zero, that is a row of the
+// matrix products (gemmRowsAxpy, whose skipping of zeros then skips nothing), else gonum's
+// assembly where it runs: the AVX2 kernel and gonum several times as fast as the Go loop, the
+// kernel about 1.5 times as fast as gonum (-bench Gemv).
 func vecmat(out, x, b []float64, k, n int, beta float64) {
-	if haveGemmKernel && k > 0 && n > 0 && !slices.Contains(x[:k], 0) {
+	if k > 0 && n > 0 && !slices.Contains(x[:k], 0) {
 		out, b = out[:n], b[:k*n]
 		gemmBegin(out, k, beta)
 		gemmRowsAxpy(out, n, 1, x, 1, 0, b, n, k)
@@ -96,10 +96,9 @@ func matvec(out, b, x []float64, k, n int, beta float64) {
 }
 
 // matvecGo is matvec's portable form, and its definition: each row's products in two lane
-// sums, lane 0 taking
-// the even columns and lane 1 the odd ones, in order, then lane 0 + lane 1 and, for an odd n,
-// the last column's product after them, except in the last row of an odd k (gemvN_amd64.s's
-// single-row tail), where it joins lane 0 first. The row's value is then added to +0 (beta
+// sums, lane 0 taking the even columns and lane 1 the odd ones, in order, then lane 0 + lane 1
+// and, for an odd n, the last column's product after them, except in the last row of an odd k
+// (gemvN_amd64.s's single-row tail), where it joins lane 0 first. The row's value is then added to +0 (beta
 // 0) or to out's (beta 1). With k or n 0 it leaves out as it is (Dgemv's quick return).
 func matvecGo(out, b, x []float64, k, n int, beta float64) {
 	if k == 0 || n == 0 {
@@ -150,19 +149,11 @@ func outer(out, x, y []float64, m, n int) {
 //
 //	for l, al := range a { if al != 0 { axpy(y, al, x[l*n:(l+1)*n]) } }
 //
-// bit for bit (but for a NaN's payload), in one kernel call (gemmRowAxpy) where the CPU has it.
+// bit for bit (but for a NaN's payload): a row of the matrix products (gemmRowAxpy), in one
+// kernel call where the CPU has it.
 func axpyRows(y, a, x []float64) {
 	n := len(y)
-	x = x[:len(a)*n]
-	if haveGemmKernel && n > 0 && len(a) > 0 {
-		gemmRowAxpy(y, a, 1, x, n, len(a))
-		return
-	}
-	for l, al := range a {
-		if al != 0 {
-			axpy(y, al, x[l*n:(l+1)*n])
-		}
-	}
+	gemmRowAxpy(y, a, 1, x[:len(a)*n], n, len(a))
 }
 
 // dot returns the sum of x[i]·y[i], added left to right.

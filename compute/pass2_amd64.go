@@ -31,8 +31,7 @@ func backward4Kernel(dd, dle, le, grad, dL, L *float64, off *[8]int, a, s *[12]f
 func logits4Kernel(logits, direct, le, L *float64, off *[8]int, a *[12]float64, n int)
 
 // outerKernel is outer in AVX2 assembly, for m, n >= 1: axpy's loop for each row of out [m, n]
-// (and axpy itself, with m = 1).
-// The caller checks the bounds.
+// (and axpy itself, with m = 1). The caller checks the bounds.
 //
 //go:noescape
 func outerKernel(out, x, y *float64, m, n int)

@@ -225,8 +225,8 @@ func (t *Trainer) check(m EpochMetrics) error {
 // Train runs c.Epochs epochs from t's current epoch. It calls checkpoint with the weights of
 // every checkpoint epoch (including the current one if it is a checkpoint epoch and first is
 // true): t.Params itself, which the call must not change and must copy to keep. It returns
-// the metrics of every epoch from the current one to c.Epochs included. It
-// stops at ctx's cancellation, returning ctx.Err() and the metrics so far.
+// the metrics of every epoch from the current one to c.Epochs included. It stops at ctx's
+// cancellation, returning ctx.Err() and the metrics so far.
 func (t *Trainer) Train(ctx context.Context, first bool, checkpoint func(epoch int, p *Params) error, progress func(EpochMetrics)) ([]EpochMetrics, error) {
 	c := t.Config
 	var out []EpochMetrics
